@@ -1,0 +1,5 @@
+.PHONY: run test bench setup
+run:   ; ./dev run
+test:  ; ./dev test
+bench: ; ./dev bench
+setup: ; ./dev setup

@@ -1,0 +1,7 @@
+"""``python -m quantumflux``."""
+
+import sys
+
+from quantumflux.cli.main import main
+
+sys.exit(main())
