@@ -113,6 +113,9 @@ class Candle:
     low: float
     close: float
     volume: int = 0
+    #: True for a candle whose period began before its source started watching (the first
+    #: candle of a live session): its open/high/low may be incomplete. Stores skip it.
+    partial: bool = False
 
     @property
     def end(self) -> float:
