@@ -1,0 +1,1 @@
+"""Terminal panels: asset list, timeframe bar, source badge, trade ticket, log pane."""
