@@ -1,0 +1,300 @@
+"""Historical loader: candles and ticks from a data directory or a single CSV file.
+
+Reads the store's own layout (``timestamp,open,high,low,close,volume``; ticks
+``timestamp,asset,price``) and the older layouts found on users' disks:
+
+* ``timestamp,open,close,high,low`` with ``YYYY-MM-DD HH:MM:SSZ`` times;
+* files written by pandas with an index column and epoch-second floats
+  (``,timestamp,open,high,low,close`` or ``,time,open,close,high,low``);
+* tick files ``time,price`` (epoch seconds/milliseconds or ISO) and ``timestamp,asset,price``.
+
+Columns are recognised by header name, in any order. Results are pandas DataFrames with a
+UTC ``DatetimeIndex`` named ``timestamp`` plus a float ``time`` column (Unix seconds).
+Candles: ``time, open, high, low, close, volume``; ticks: ``time, asset, price``. Every part
+is concatenated, sorted by time and de-duplicated. A torn or corrupt row is skipped, counted
+in ``df.attrs["skipped_rows"]`` and logged; the rest of the file is kept.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from quantumflux.core.model import Timeframe
+from quantumflux.storage.files import CANDLE_HEADER, TICK_HEADER, TICKS_TAG, parse_file_name
+
+log = logging.getLogger(__name__)
+
+_TIME_NAMES = ("timestamp", "time", "datetime", "date", "t")
+_INDEX_NAMES = ("", "unnamed: 0", "index")
+_CANDLE_COLUMNS = ("time", "open", "high", "low", "close", "volume")
+_TICK_COLUMNS = ("time", "asset", "price")
+_EPOCH = pd.Timestamp(0, tz="UTC")
+
+
+class UnknownLayoutError(ValueError):
+    """A CSV file whose header matches no layout the loader knows."""
+
+    def __init__(self, path: Path, header: list[str], expected: str) -> None:
+        super().__init__(f"{path}: unknown CSV layout, header {','.join(header)!r} ({expected})")
+        self.path = path
+        self.header = header
+
+
+class AvailableSeries(NamedTuple):
+    """One asset/timeframe found on disk. ``timeframe`` is canonical (``1m``) or ``ticks``."""
+
+    asset: str
+    timeframe: str
+    first: pd.Timestamp
+    last: pd.Timestamp
+    rows: int
+    files: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Layout:
+    kind: str  # "candles" or "ticks"
+    columns: dict[str, int]  # our column name -> position in the file
+    ours: bool  # the store's own layout (a line without final newline is torn)
+
+
+# ----------------------------------------------------------------- recognition
+
+
+def _detect_layout(path: Path, header: list[str]) -> _Layout:
+    names = [name.strip().lower().lstrip("\ufeff") for name in header]
+    positions: dict[str, int] = {}
+    for position, name in enumerate(names):
+        if position == 0 and name in _INDEX_NAMES and len(names) > 2:
+            continue
+        key = "time" if name in _TIME_NAMES else name
+        if key == "tick_count":
+            key = "volume"
+        positions.setdefault(key, position)
+    joined = ",".join(names)
+    if "time" in positions and all(k in positions for k in ("open", "high", "low", "close")):
+        return _Layout("candles", positions, joined == CANDLE_HEADER)
+    if "time" in positions and "price" in positions:
+        return _Layout("ticks", positions, joined == TICK_HEADER)
+    raise UnknownLayoutError(path, header, "expected a time column and open/high/low/close, or time and price")
+
+
+def _times(values: pd.Series) -> np.ndarray:
+    """Unix seconds from epoch numbers (s or ms) or ISO-8601 text; NaN where unreadable."""
+    numeric = pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64")
+    numeric = np.where(numeric > 1e12, numeric / 1000.0, numeric)
+    text_rows = np.isnan(numeric)
+    if text_rows.any():
+        parsed = pd.to_datetime(values[text_rows], utc=True, format="ISO8601", errors="coerce")
+        numeric[text_rows] = ((parsed - _EPOCH) / pd.Timedelta(seconds=1)).to_numpy(dtype="float64")
+    return numeric
+
+
+# --------------------------------------------------------------------- reading
+
+
+def _read_raw(path: Path) -> tuple[list[str], str, int, bool]:
+    """Header fields, body text, count of non-blank data lines, and whether the last line was cut."""
+    text = path.read_bytes().replace(b"\x00", b"").decode("utf-8", errors="replace")
+    head, _, body = text.partition("\n")
+    header = next(csv.reader([head.rstrip("\r")]), [])
+    complete = text.endswith("\n")
+    lines = sum(1 for line in body.split("\n") if line.strip())
+    return header, body, lines, complete
+
+
+def read_file(path: Path, kind: str | None = None, asset: str | None = None) -> tuple[pd.DataFrame, int]:
+    """Read one CSV file of any known layout; returns (frame, skipped rows).
+
+    ``kind`` (``candles``/``ticks``) is checked against the file's layout when given; ``asset``
+    fills the asset column of tick files that have none (taken from the file name otherwise).
+    """
+    path = Path(path)
+    header, body, lines, complete = _read_raw(path)
+    if not header:
+        return _empty(kind or "candles"), 0
+    layout = _detect_layout(path, header)
+    if kind is not None and layout.kind != kind:
+        raise UnknownLayoutError(path, header, f"this file holds {layout.kind}, not {kind}")
+    skipped = 0
+    if layout.ours and not complete and body.strip():
+        body = body[: body.rfind("\n") + 1] if "\n" in body else ""  # torn last line from a crash
+        skipped += 1
+        lines -= 1
+    frame = pd.read_csv(io.StringIO(body), header=None, names=list(range(len(header))), dtype=str,
+                        keep_default_na=False, on_bad_lines="skip", skip_blank_lines=True, engine="c")
+    result = _columns_from(frame, layout, asset or _asset_from_name(path))
+    good = result.notna().all(axis=1) if layout.kind == "candles" else result[["time", "price"]].notna().all(axis=1)
+    skipped += lines - len(frame) + int((~good).sum())
+    result = result[good]
+    if skipped:
+        log.warning("%s: skipped %d torn or corrupt row(s)", path, skipped)
+    return result.reset_index(drop=True), skipped
+
+
+def _columns_from(frame: pd.DataFrame, layout: _Layout, asset: str | None) -> pd.DataFrame:
+    columns = layout.columns
+    out = pd.DataFrame({"time": _times(frame[columns["time"]])})
+    if layout.kind == "candles":
+        for name in ("open", "high", "low", "close"):
+            out[name] = pd.to_numeric(frame[columns[name]], errors="coerce").to_numpy(dtype="float64")
+        volume = pd.to_numeric(frame[columns["volume"]], errors="coerce") if "volume" in columns else 0.0
+        out["volume"] = volume if np.isscalar(volume) else np.asarray(volume, dtype="float64")
+        out["volume"] = out["volume"].fillna(0.0)
+        return out
+    if "asset" in columns:
+        out["asset"] = frame[columns["asset"]].to_numpy()
+    else:
+        out["asset"] = asset or ""
+    out["price"] = pd.to_numeric(frame[columns["price"]], errors="coerce").to_numpy(dtype="float64")
+    return out
+
+
+def _asset_from_name(path: Path) -> str | None:
+    parsed = _file_identity(path)
+    return parsed[0] if parsed else None
+
+
+def _file_identity(path: Path) -> tuple[str, str | None] | None:
+    """(asset, ``1m``/``ticks``/None) from a store file name or an older ``ASSET_1m…`` name."""
+    parsed = parse_file_name(path.name)
+    if parsed is not None:
+        return parsed.asset, TICKS_TAG if parsed.timeframe is None else str(parsed.timeframe)
+    match = re.match(r"^(?P<asset>.+?)_(?P<tf>\d+[smhdwSMHDW]|ticks)(?:_.*)?$", path.stem)
+    if match:
+        tag = match.group("tf")
+        try:
+            return match.group("asset"), tag if tag == TICKS_TAG else str(Timeframe.parse(tag.lower()))
+        except ValueError:
+            pass
+    return path.stem, None
+
+
+def _index(times: np.ndarray) -> pd.DatetimeIndex:
+    """UTC index from Unix seconds, rounded to the microsecond (no float noise in the index)."""
+    micros = np.round(times.astype("float64") * 1e6).astype("int64")
+    return pd.DatetimeIndex(pd.to_datetime(micros, unit="us", utc=True), name="timestamp")
+
+
+def _empty(kind: str) -> pd.DataFrame:
+    columns = _CANDLE_COLUMNS if kind == "candles" else _TICK_COLUMNS
+    return pd.DataFrame({name: pd.Series(dtype="object" if name == "asset" else "float64") for name in columns})
+
+
+# ------------------------------------------------------------------ public API
+
+
+def _select_files(path: Path, kind: str, asset: str | None, timeframe: Timeframe | None) -> list[Path]:
+    if path.is_file():
+        return [path]
+    if not path.is_dir():
+        raise FileNotFoundError(f"no such file or directory: {path}")
+    chosen = []
+    for file in sorted(path.rglob("*.csv")):
+        file_asset, tag = _file_identity(file) or (file.stem, None)
+        if asset is not None and file_asset != asset:
+            continue
+        if kind == "ticks" and tag not in (TICKS_TAG, None):
+            continue
+        if kind == "candles" and (tag == TICKS_TAG or (timeframe is not None and tag not in (str(timeframe), None))):
+            continue
+        chosen.append(file)
+    return chosen
+
+
+def _load(path: Path, kind: str, asset: str | None, timeframe: Timeframe | None) -> pd.DataFrame:
+    files = _select_files(Path(path), kind, asset, timeframe)
+    frames, skipped = [], 0
+    for file in files:
+        if not Path(path).is_file() and _file_identity(file)[1] is None:
+            header = _read_raw(file)[0]
+            if not header or _detect_layout(file, header).kind != kind:
+                continue
+        frame, bad = read_file(file, kind)
+        frames.append(frame)
+        skipped += bad
+    frame = pd.concat(frames, ignore_index=True) if frames else _empty(kind)
+    if kind == "candles":
+        frame = frame.sort_values("time", kind="stable").drop_duplicates("time", keep="last")
+    else:
+        frame = frame.sort_values("time", kind="stable").drop_duplicates(["time", "asset", "price"], keep="first")
+    frame.index = _index(frame["time"].to_numpy())
+    frame.attrs["skipped_rows"] = skipped
+    frame.attrs["files"] = [str(file) for file in files]
+    return frame
+
+
+def load_candles(path: Path, asset: str | None = None, timeframe: Timeframe | str | int | None = None) -> pd.DataFrame:
+    """Candles of one asset/timeframe from a directory (searched recursively) or one file.
+
+    With a directory, ``asset`` and ``timeframe`` select files by name; when either is None
+    and the directory holds several, a ValueError lists what is there. Returns a frame indexed
+    by UTC time with columns ``time, open, high, low, close, volume`` (empty when nothing found).
+    """
+    tf = None if timeframe is None else Timeframe.parse(timeframe)
+    path = Path(path)
+    if path.is_dir() and (asset is None or tf is None):
+        series = {(s.asset, s.timeframe) for s in list_available(path) if s.timeframe != TICKS_TAG}
+        series = {s for s in series if (asset is None or s[0] == asset) and (tf is None or s[1] == str(tf))}
+        if len(series) > 1:
+            listing = ", ".join(f"{a} {t}" for a, t in sorted(series))
+            raise ValueError(f"{path} holds several candle series ({listing}); name the asset and timeframe")
+        if series:
+            asset, found = next(iter(series))
+            tf = Timeframe.parse(found)
+    return _load(path, "candles", asset, tf)
+
+
+def load_ticks(path: Path, asset: str | None = None) -> pd.DataFrame:
+    """Ticks (of one asset, or all) from a directory or one file: columns ``time, asset, price``."""
+    frame = _load(Path(path), "ticks", asset, None)
+    if asset is not None:
+        frame = frame[frame["asset"] == asset]
+    return frame
+
+
+def list_available(path: Path) -> list[AvailableSeries]:
+    """Every asset/timeframe under ``path`` with first/last time, rows on disk and file count.
+
+    Files with an unknown layout are skipped with a warning (loading them names the problem).
+    """
+    found: dict[tuple[str, str], list] = {}
+    for file in sorted(Path(path).rglob("*.csv")) if Path(path).is_dir() else [Path(path)]:
+        try:
+            frame, _ = read_file(file)
+        except (UnknownLayoutError, OSError, UnicodeError) as exc:
+            log.warning("skipping %s: %s", file, exc)
+            continue
+        if frame.empty:
+            continue
+        asset, tag = _file_identity(file) or (file.stem, None)
+        if "asset" in frame and frame["asset"].iloc[0]:
+            asset = str(frame["asset"].iloc[0])
+        if tag is None:
+            tag = TICKS_TAG if "price" in frame else _infer_timeframe(frame["time"].to_numpy())
+        entry = found.setdefault((asset, tag), [np.inf, -np.inf, 0, 0])
+        entry[0] = min(entry[0], float(frame["time"].min()))
+        entry[1] = max(entry[1], float(frame["time"].max()))
+        entry[2] += len(frame)
+        entry[3] += 1
+    return [
+        AvailableSeries(asset, tag, pd.Timestamp(first, unit="s", tz="UTC"), pd.Timestamp(last, unit="s", tz="UTC"),
+                        rows, files)
+        for (asset, tag), (first, last, rows, files) in sorted(found.items())
+    ]
+
+
+def _infer_timeframe(times: np.ndarray) -> str:
+    steps = np.diff(np.unique(times))
+    if steps.size == 0:
+        return "1m"
+    return str(Timeframe(max(1, int(round(float(np.min(steps)))))))
