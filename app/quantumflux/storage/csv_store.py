@@ -69,7 +69,11 @@ class StoreStats:
 
 
 class SeriesWriter:
-    """Appends the rows of one series (one asset and timeframe, or one asset's ticks) to part files."""
+    """Appends the rows of one series (one asset and timeframe, or one asset's ticks) to part files.
+
+    On creation it repairs torn files of the series and learns the last written timestamp
+    (the watermark); with ``ordered`` (the default) rows at or before it are refused.
+    """
 
     def __init__(
         self,
@@ -80,6 +84,7 @@ class SeriesWriter:
         *,
         fsync: bool = False,
         unique_times: bool = True,
+        ordered: bool = True,
     ) -> None:
         if rows_per_file < 1:
             raise ValueError(f"rows per file must be at least 1, got {rows_per_file}")
@@ -89,6 +94,7 @@ class SeriesWriter:
         self.rows_per_file = rows_per_file
         self.fsync = fsync
         self.unique_times = unique_times
+        self.ordered = ordered  # False: the caller de-duplicates (history arrives in any order)
         self.handle: TextIO | None = None
         self.path: Path | None = None
         self.rows_in_file = 0
@@ -127,7 +133,7 @@ class SeriesWriter:
 
     def accepts(self, timestamp: str, line: str) -> bool:
         """False for a row at or before what this series already holds (never written twice)."""
-        if timestamp > self.watermark:
+        if timestamp > self.watermark or not self.ordered:
             return True
         if timestamp < self.watermark or self.unique_times:
             return False

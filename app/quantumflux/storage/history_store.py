@@ -1,0 +1,127 @@
+"""Broker history payloads saved under ``<collect_dir>/<TF.label>_candles/`` (see docs/data-formats.md).
+
+Same file names and candle header as the live store (``<ASSET>_1m_<session>_part<NNN>.csv``,
+``timestamp,open,high,low,close,volume``). History arrives in any order and overlaps what is
+already on disk, so every candle whose timestamp the series already holds (in any file, from
+any earlier session) is skipped: the first stored value of a candle is kept.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from quantumflux.core.model import Candle, Timeframe
+from quantumflux.storage.csv_store import SeriesWriter, ensure_writable
+from quantumflux.storage.files import (
+    CANDLE_HEADER,
+    FileName,
+    format_price,
+    format_time,
+    parse_file_name,
+    session_stamp,
+)
+from quantumflux.storage.loader import read_file
+
+
+def history_dir_name(timeframe: Timeframe | int | str) -> str:
+    """``1M_candles`` for 1m, ``5M_candles`` for 5m …"""
+    return f"{Timeframe.parse(timeframe).label}_candles"
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryStats:
+    """Candles written and skipped (already stored, not yet closed, or partial) since the store opened."""
+
+    candles_written: int
+    skipped_existing: int
+    skipped_open: int
+    files_written: int
+
+
+class HistoryStore:
+    """De-duplicating writer for broker history candles. Thread-safe."""
+
+    def __init__(self, root: Path, *, session_start: float, rows_per_file: int = 1000) -> None:
+        self.root = Path(root)
+        self.session = session_stamp(session_start)
+        self.rows_per_file = rows_per_file
+        self._known: dict[tuple[str, int], set[str]] = {}
+        self._writers: dict[tuple[str, int], SeriesWriter] = {}
+        self._lock = threading.Lock()
+        self._written = self._existing = self._open = self._closed_files = 0
+        ensure_writable(self.root)
+
+    def save(self, asset: str, timeframe: Timeframe | int | str, candles: Iterable[Candle],
+             now: float | None = None) -> int:
+        """Write the candles not yet stored for ``asset``/``timeframe``, oldest first; returns how many.
+
+        With ``now``, a candle whose period has not ended (the broker's forming candle) is skipped;
+        ``partial`` candles are skipped too.
+        """
+        tf = Timeframe.parse(timeframe)
+        with self._lock:
+            known = self._known_times(asset, tf)
+            writer = self._writer(asset, tf)
+            written = 0
+            for candle in sorted(candles, key=lambda c: c.time):
+                if candle.partial or (now is not None and candle.time + tf.seconds > now):
+                    self._open += 1
+                    continue
+                stamp = format_time(candle.time)
+                if stamp in known:
+                    self._existing += 1
+                    continue
+                line = ",".join((stamp, format_price(candle.open), format_price(candle.high),
+                                 format_price(candle.low), format_price(candle.close), str(int(candle.volume))))
+                writer.write(stamp, line)
+                known.add(stamp)
+                written += 1
+            self._written += written
+            return written
+
+    def _known_times(self, asset: str, tf: Timeframe) -> set[str]:
+        key = (asset, tf.seconds)
+        if key not in self._known:
+            times: set[str] = set()
+            directory = self.root / history_dir_name(tf)
+            if directory.is_dir():
+                for path in directory.iterdir():
+                    parsed = parse_file_name(path.name)
+                    if parsed is None or parsed.asset != asset or parsed.timeframe != tf:
+                        continue
+                    frame, _ = read_file(path, "candles")
+                    times.update(format_time(t) for t in frame["time"].tolist())
+            self._known[key] = times
+        return self._known[key]
+
+    def _writer(self, asset: str, tf: Timeframe) -> SeriesWriter:
+        key = (asset, tf.seconds)
+        if key not in self._writers:
+            name = FileName(asset, tf, self.session, 1)
+            self._writers[key] = SeriesWriter(self.root / history_dir_name(tf), name, CANDLE_HEADER,
+                                              self.rows_per_file, ordered=False)
+        return self._writers[key]
+
+    @property
+    def stats(self) -> HistoryStats:
+        with self._lock:
+            return HistoryStats(self._written, self._existing, self._open,
+                                self._closed_files + sum(w.files_written for w in self._writers.values()))
+
+    def close(self) -> None:
+        """Flush and close every file; later saves open new parts."""
+        with self._lock:
+            for writer in self._writers.values():
+                writer.flush()
+                writer.close()
+                self._closed_files += writer.files_written
+            self._writers.clear()
+
+    def __enter__(self) -> HistoryStore:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
