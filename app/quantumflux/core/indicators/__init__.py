@@ -10,10 +10,12 @@ during the warm-up::
     atr(high, low, close, period=14)
 
 ``INDICATORS`` maps each name to an :class:`IndicatorSpec` (params with defaults, outputs, pane).
+``open_stream(name, **params)`` gives an O(1) per-candle updater equal to the batch values.
 """
 
 from quantumflux.core.indicators.batch import as_float64, atr, bbands, ema, macd, rsi, sma, stoch
-from quantumflux.core.indicators.registry import INDICATORS, IndicatorParam, IndicatorSpec
+from quantumflux.core.indicators.native import available as native_streaming_available
+from quantumflux.core.indicators.registry import INDICATORS, IndicatorParam, IndicatorSpec, open_stream
 
 __all__ = [
     "INDICATORS",
@@ -24,6 +26,8 @@ __all__ = [
     "bbands",
     "ema",
     "macd",
+    "native_streaming_available",
+    "open_stream",
     "rsi",
     "sma",
     "stoch",

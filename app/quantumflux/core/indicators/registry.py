@@ -79,3 +79,31 @@ INDICATORS: dict[str, IndicatorSpec] = {
                       ("atr",), "separate"),
     )
 }
+
+
+def _native_params(name: str, values: dict[str, float]) -> list[float]:
+    if name == "bbands":
+        return [values["period"], values["nbdev"], values["nbdev"], 0]
+    if name == "stoch":
+        return [values["fastk"], values["slowk"], 0, values["slowd"], 0]
+    return [values[p.name] for p in INDICATORS[name].params]
+
+
+def open_stream(name: str, **params: float) -> object:
+    """An O(1) streaming updater for ``name`` (``update``/``preview``/``update_candle``).
+
+    Uses TA-Lib's own C streaming handles when the library has them (exactly equal to the
+    batch functions), else the pure-Python updaters of :mod:`.streaming`.
+    """
+    from quantumflux.core.indicators import native, streaming
+
+    if name not in INDICATORS:
+        raise ValueError(f"unknown indicator {name!r}; known: {', '.join(INDICATORS)}")
+    spec = INDICATORS[name]
+    unknown = set(params) - {p.name for p in spec.params}
+    if unknown:
+        raise ValueError(f"{name}: unknown parameter(s) {sorted(unknown)}")
+    values = {**spec.defaults, **params}
+    if native.available():
+        return native.NativeStream(name, _native_params(name, values))
+    return streaming.STREAMING[name](**{k: v for k, v in values.items()})
