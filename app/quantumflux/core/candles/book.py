@@ -33,9 +33,9 @@ class _Series:
         self.clear_forming()
 
     def clear_forming(self) -> None:
-        # start > any t and end < any t: the fast path's range test fails without a flag check.
+        # start = end = inf: the fast path's range test fails for every time without a flag check.
         self.start = _INF
-        self.end = -_INF
+        self.end = _INF
         self.open = self.high = self.low = self.close = 0.0
         self.volume = 0
         self.first_time = self.last_time = -_INF
@@ -186,7 +186,7 @@ class CandleBook:
             self._clock = now
         closed: list[Candle] = []
         for asset, series in self._series.items():
-            if series.end <= now:
+            if series.end <= now and series.start != _INF:
                 closed.append(series.forming_candle(asset, self._period))
                 series.close_forming()
         closed.sort(key=lambda candle: candle.time)
