@@ -1,0 +1,473 @@
+"""The practice broker: a local server that speaks PocketOption's protocol and serves a trading page.
+
+``PracticeBroker`` runs its own asyncio loop in a daemon thread (``start()`` returns once it
+listens). One port serves the Socket.IO socket (``/socket.io/?EIO=4&transport=websocket``), the
+page (``/``, ``/static/…``, ``/page-config.json``) and the loopback-only control API (``/control/…``).
+See docs/practice-broker.md for the behaviour in full.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import ipaddress
+import logging
+import random
+import threading
+import time
+from collections.abc import Coroutine
+from pathlib import Path
+from typing import Any
+
+from websockets.asyncio.server import Server, ServerConnection, serve
+
+from quantumflux.core.model import Tick
+from quantumflux.sim import http
+from quantumflux.sim.assets import SimAsset, asset_row, build_catalog, replay_asset
+from quantumflux.sim.connection import ClientConnection
+from quantumflux.sim.faults import FaultSpec
+from quantumflux.sim.orders import UID, Failure, LedgerEntry, OrderDesk
+from quantumflux.sim.prices import CompositePrices, PriceSource, SyntheticPrices, default_epoch
+from quantumflux.sim.replay import ReplayPrices
+from quantumflux.sim.wire import (
+    BINARY_SHARE,
+    Frame,
+    Message,
+    charts_payload,
+    event,
+    history_payload,
+    load_history_payload,
+    malformed_frame,
+    noise_messages,
+    tick_messages,
+)
+
+log = logging.getLogger(__name__)
+
+SOCKET_QUERY = "socket.io/?EIO=4&transport=websocket"
+_HOUSEKEEPING_SECONDS = 0.05
+_NOISE_SECONDS = 2.0
+_MAX_RECORDED_TICKS = 2_000_000
+_QUIET_EVENTS = {"ps", "subscribeSymbol", "unsubscribeSymbol", "subfor", "unsubfor", "favorite/change"}
+
+
+def _is_loopback_host(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class PracticeBroker:
+    """A protocol-faithful local PocketOption stand-in (see the module docstring)."""
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        seed: int = 0,
+        assets: int = 48,
+        tick_rate: float = 4.0,
+        replay: Path | str | None = None,
+        speed: float = 1.0,
+        faults: str | FaultSpec | None = None,
+        session: str | None = None,
+        ping_interval_ms: int = 25000,
+        ping_timeout_ms: int = 20000,
+        start_balance_demo: float = 10000.0,
+        start_balance_real: float = 0.0,
+        history_seconds: float = 7200.0,
+        min_expiry: int = 5,
+        max_expiry: int = 14400,
+        min_amount: float = 1.0,
+        max_amount: float = 20000.0,
+        epoch: float | None = None,
+        allow_remote: bool = False,
+    ) -> None:
+        if not allow_remote and not _is_loopback_host(host):
+            raise ValueError(f"refusing to bind {host!r}: the practice broker binds loopback unless allow_remote")
+        if session is not None and not session.strip():
+            raise ValueError("session must be a non-empty string")
+        self.host, self._port = host, port
+        self.seed, self.tick_rate, self.history_seconds = seed, tick_rate, history_seconds
+        self.ping_interval_ms, self.ping_timeout_ms = ping_interval_ms, ping_timeout_ms
+        self.min_expiry = min_expiry
+        self.faults = FaultSpec.coerce(faults)
+        self.fault_rng = random.Random(f"faults-{seed}")
+        self._wire_rng = random.Random(f"wire-{seed}")
+        self._session = session
+        self.page_session = session or f"practice-{random.Random(f'session-{seed}').getrandbits(64):016x}"
+        now = time.time()
+        self.epoch = float(epoch) if epoch is not None else default_epoch(now, history_seconds)
+        catalog = list(build_catalog(assets, seed))
+        synthetic = SyntheticPrices(catalog, seed, tick_rate, self.epoch)
+        sources: dict[str, PriceSource] = {asset.symbol: synthetic for asset in catalog}
+        if replay is not None:
+            recorded = ReplayPrices(Path(replay), start=now, speed=speed, history_seconds=history_seconds)
+            known = {asset.symbol for asset in catalog}
+            for symbol in recorded.symbols:
+                sources[symbol] = recorded
+                if symbol not in known:
+                    digits = recorded.digits.get(symbol, 5)
+                    catalog.append(replay_asset(symbol, len(catalog) + 1, digits, recorded.first_price(symbol)))
+        self.assets: tuple[SimAsset, ...] = tuple(catalog)
+        self._by_symbol = {asset.symbol: asset for asset in catalog}
+        self._active = [asset.symbol for asset in catalog if asset.active]
+        self.prices = CompositePrices(sources)
+        self.desk = OrderDesk(
+            self._by_symbol,
+            self.prices,
+            balance_demo=start_balance_demo,
+            balance_real=start_balance_real,
+            min_amount=min_amount,
+            max_amount=max_amount,
+            min_expiry=min_expiry,
+            max_expiry=max_expiry,
+        )
+        self._clients: set[ClientConnection] = set()
+        self._refuse_until = 0.0
+        self._ticks: collections.deque[Tick] = collections.deque(maxlen=_MAX_RECORDED_TICKS)
+        self._ticks_lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._server: Server | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def start(self) -> PracticeBroker:
+        """Start listening (own loop in a daemon thread); returns once the port is bound."""
+        if self._thread is not None:
+            raise RuntimeError("the practice broker is already running")
+        loop = asyncio.new_event_loop()
+        thread = threading.Thread(target=loop.run_forever, name="practice-broker", daemon=True)
+        self._loop, self._thread = loop, thread
+        thread.start()
+        try:
+            asyncio.run_coroutine_threadsafe(self._start_async(), loop).result(timeout=30)
+        except BaseException:
+            self._shutdown_loop()
+            raise
+        log.info("practice broker listening on %s", self.url)
+        return self
+
+    def stop(self) -> None:
+        """Close every socket and the listener, and end the loop thread. Safe to call twice."""
+        if self._loop is None:
+            return
+        try:
+            self._call(self._stop_async(), timeout=15)
+        finally:
+            self._shutdown_loop()
+
+    def restart(self) -> None:
+        """Close the listener and every socket, then listen again on the same port (state is kept)."""
+        self._call(self._restart_async(), timeout=15)
+
+    def schedule_restart(self) -> None:
+        """Restart shortly, from inside the loop (the control endpoint answers first)."""
+        loop = self._require_loop()
+        loop.call_soon_threadsafe(lambda: loop.call_later(0.1, lambda: loop.create_task(self._restart_async())))
+
+    def __enter__(self) -> PracticeBroker:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _shutdown_loop(self) -> None:
+        loop, thread = self._loop, self._thread
+        self._loop = self._thread = None
+        if loop is None:
+            return
+        loop.call_soon_threadsafe(loop.stop)
+        if thread is not None:
+            thread.join(timeout=10)
+        if not loop.is_running():
+            loop.close()
+
+    def _require_loop(self) -> asyncio.AbstractEventLoop:
+        if self._loop is None:
+            raise RuntimeError("the practice broker is not running (call start() first)")
+        return self._loop
+
+    def _call(self, coroutine: Coroutine[Any, Any, Any], timeout: float = 10) -> Any:
+        loop = self._require_loop()
+        if threading.current_thread() is self._thread:
+            raise RuntimeError("blocking broker call from inside its own loop")
+        return asyncio.run_coroutine_threadsafe(coroutine, loop).result(timeout=timeout)
+
+    async def _listen(self, port: int) -> Server:
+        return await serve(
+            self._handle,
+            self.host,
+            port,
+            process_request=lambda connection, request: http.route(self, connection, request),
+            ping_interval=None,
+            compression=None,
+            max_size=2**20,
+            server_header="QuantumFlux-practice-broker",
+        )
+
+    async def _start_async(self) -> None:
+        self._server = await self._listen(self._port)
+        self._port = self._server.sockets[0].getsockname()[1]
+        loop = asyncio.get_running_loop()
+        self._tasks = [loop.create_task(coro) for coro in (self._tick_loop(), self._housekeeping(), self._noise())]
+
+    async def _stop_async(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+
+    async def _restart_async(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+        self._server = await self._listen(self._port)
+        log.info("practice broker restarted on port %s", self._port)
+
+    async def _handle(self, socket: ServerConnection) -> None:
+        connection = ClientConnection(self, socket)
+        self._clients.add(connection)
+        try:
+            await connection.run()
+        finally:
+            self._clients.discard(connection)
+
+    # ------------------------------------------------------------------ properties
+
+    @property
+    def port(self) -> int:
+        return self._port
+
+    @property
+    def url(self) -> str:
+        """The page address, ``http://127.0.0.1:PORT/``."""
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "", "::") else self.host
+        host = f"[{host}]" if ":" in host else host
+        return f"http://{host}:{self._port}/"
+
+    @property
+    def ws_url(self) -> str:
+        return "ws" + self.url[len("http") :] + SOCKET_QUERY
+
+    @property
+    def ledger(self) -> list[LedgerEntry]:
+        """Every order request so far, in arrival order (frozen entries)."""
+        return self.desk.ledger
+
+    @property
+    def balances(self) -> dict[str, float]:
+        return {"demo": self.desk.balance(True), "real": self.desk.balance(False)}
+
+    def price_at(self, symbol: str, t: float) -> float | None:
+        """The price path's price at ``t`` (the last tick at or before it)."""
+        return self.prices.price_at(symbol, t)
+
+    def emitted_ticks(self, since: float | None = None) -> list[Tick]:
+        """Ticks sent while at least one authenticated client was connected (``time >= since``)."""
+        with self._ticks_lock:
+            ticks = list(self._ticks)
+        return ticks if since is None else [tick for tick in ticks if tick.time >= since]
+
+    def page_config(self) -> dict[str, Any]:
+        """What the page reads from ``/page-config.json``."""
+        return {
+            "session": self.page_session,
+            "slow_buttons_ms": self.faults.slow_buttons_ms,
+            "rename_selectors": dict(self.faults.rename_selectors),
+            "isDemo": 1,
+            "uid": UID,
+            "socket_path": "/" + SOCKET_QUERY,
+            "default_asset": self._active[0] if self._active else self.assets[0].symbol,
+            "default_period": 60,
+            "min_expiry": self.min_expiry,
+            "profile": {"name": "Practice Trader", "id": UID, "email": "practice@localhost",
+                        "currency": "USD", "level": "Standard"},
+        }
+
+    def state(self) -> dict[str, Any]:
+        clients = [client.info() for client in list(self._clients)]
+        return {"port": self._port, "faults": self.faults.to_dict(), "balances": self.balances,
+                "refusing": self.refusing(), "clients": clients, "orders": len(self.desk.ledger)}
+
+    # ------------------------------------------------------------------ faults
+
+    def set_faults(self, faults: str | FaultSpec | None) -> FaultSpec:
+        """Replace the active faults (raises ValueError for a bad spec; the old ones stay then)."""
+        self.faults = FaultSpec.coerce(faults)
+        log.info("practice broker faults: %s", self.faults or "none")
+        return self.faults
+
+    def refusing(self) -> bool:
+        return time.time() < self._refuse_until
+
+    def note_drop(self) -> None:
+        """A socket was dropped by a fault: start refusing reconnects if configured."""
+        if self.faults.refuse_reconnect:
+            self._refuse_until = max(self._refuse_until, time.time() + self.faults.refuse_reconnect)
+
+    def drop_connections(self) -> int:
+        """Drop every socket abruptly now (counts as a fault drop); returns how many."""
+        clients = list(self._clients)
+        self.note_drop()
+        loop = self._require_loop()
+        for client in clients:
+            loop.call_soon_threadsafe(client.abort)
+        return len(clients)
+
+    def malformed_frame(self) -> Frame:
+        return malformed_frame(self.fault_rng)
+
+    # ------------------------------------------------------------------ events
+
+    def _message(self, name: str, payload: Any) -> Message:
+        return event(name, payload, binary=self._wire_rng.random() < BINARY_SHARE)
+
+    def _broadcast(self, is_demo: bool, *messages: Message) -> None:
+        for client in list(self._clients):
+            if client.authenticated and client.is_demo == is_demo:
+                for message in messages:
+                    client.send(message)
+
+    def _balance_message(self, is_demo: bool) -> Message:
+        payload = {"uid": UID, "balance": self.desk.balance(is_demo), "isDemo": 1 if is_demo else 0}
+        return self._message("successupdateBalance", payload)
+
+    def on_event(self, client: ClientConnection, name: str, payload: Any) -> None:
+        """Handle one client event (called on the loop by the connection)."""
+        if name == "auth":
+            self._on_auth(client, payload)
+        elif name in _QUIET_EVENTS or not client.authenticated:
+            return
+        elif name == "changeSymbol":
+            self._on_change_symbol(client, payload)
+        elif name in ("loadHistoryPeriod", "loadHistoryPeriodFast"):
+            try:
+                data = load_history_payload(self.prices, payload if isinstance(payload, dict) else {},
+                                            time.time(), self.epoch)
+            except (ValueError, KeyError, TypeError) as exc:
+                log.info("sim: bad %s request: %s", name, exc)
+                return
+            client.send(self._message(name, data))
+        elif name == "openOrder":
+            self._on_open_order(client, payload)
+
+    def _on_auth(self, client: ClientConnection, payload: Any) -> None:
+        session = payload.get("session") if isinstance(payload, dict) else None
+        valid = isinstance(session, str) and bool(session.strip())
+        if valid and self._session is not None:
+            valid = session == self._session
+        if not valid:
+            client.reject()
+            return
+        demo_flag = payload.get("isDemo", 1)
+        client.is_demo = str(demo_flag).strip().lower() not in ("0", "false")
+        client.authenticated = True
+        exp_time = int(time.time()) // 86400 * 86400 + 86400
+        rows = [asset_row(asset, self.min_expiry, exp_time) for asset in self.assets]
+        symbol = self.page_config()["default_asset"]
+        for message in (
+            event("successauth", {"id": client.sid}),
+            self._balance_message(client.is_demo),
+            self._message("updateAssets", rows),
+            event("updateCharts", charts_payload(symbol, 60, 10)),
+            self._message("updateOpenedDeals", self.desk.opened_deals(client.is_demo)),
+            self._message("updateClosedDeals", self.desk.closed_deals(client.is_demo)),
+        ):
+            client.send(message)
+
+    def _on_change_symbol(self, client: ClientConnection, payload: Any) -> None:
+        if not isinstance(payload, dict) or payload.get("asset") not in self._by_symbol:
+            return
+        period = payload.get("period", 60)
+        if not isinstance(period, int) or isinstance(period, bool) or period <= 0:
+            return
+        data = history_payload(self.prices, payload["asset"], period, time.time(), self.history_seconds, self.epoch)
+        client.send(self._message("updateHistoryNewFast", data))
+
+    def _on_open_order(self, client: ClientConnection, payload: Any) -> None:
+        result = self.desk.open(payload, client.is_demo, time.time())
+        if isinstance(result, Failure):
+            client.send(self._message("failopenOrder", result.payload()))
+            return
+        client.send(self._message("successopenOrder", result))
+        self._broadcast(
+            client.is_demo,
+            self._message("updateOpenedDeals", self.desk.opened_deals(client.is_demo)),
+            self._balance_message(client.is_demo),
+        )
+
+    # ------------------------------------------------------------------ loops
+
+    async def _tick_loop(self) -> None:
+        period = min(0.1, 0.5 / self.tick_rate)
+        last = time.time()
+        while True:
+            await asyncio.sleep(period)
+            now = time.time()
+            clients = [client for client in list(self._clients) if client.authenticated]
+            if clients:
+                self._emit_ticks(clients, last, now)
+            last = now
+
+    def _emit_ticks(self, clients: list[ClientConnection], start: float, end: float) -> None:
+        groups: list[list[list[Any]]] = []
+        recorded: list[Tick] = []
+        for symbol in self._active:
+            times, prices = self.prices.ticks(symbol, start, end)
+            if len(times):
+                group = [[symbol, float(t), float(p)] for t, p in zip(times, prices, strict=True)]
+                groups.append(group)
+                recorded.extend(Tick(symbol, t, p) for _, t, p in group)
+        if not groups:
+            return
+        self._wire_rng.shuffle(groups)
+        with self._ticks_lock:
+            self._ticks.extend(recorded)
+        messages = tick_messages(groups, self._wire_rng)
+        for client in clients:
+            for message in messages:
+                client.send(message)
+
+    async def _housekeeping(self) -> None:
+        """Close expired deals and apply the drop_after fault."""
+        while True:
+            await asyncio.sleep(_HOUSEKEEPING_SECONDS)
+            now = time.time()
+            closed = self.desk.close_due(now)
+            for is_demo in (True, False):
+                deals = [deal for deal in closed if bool(deal["isDemo"]) == is_demo]
+                if deals:
+                    total = round(sum(deal["profit"] for deal in deals), 2)
+                    self._broadcast(
+                        is_demo,
+                        self._message("successcloseOrder", {"profit": total, "deals": deals}),
+                        self._message("updateClosedDeals", self.desk.closed_deals(is_demo)),
+                        self._message("updateOpenedDeals", self.desk.opened_deals(is_demo)),
+                        self._balance_message(is_demo),
+                    )
+            drop_after = self.faults.drop_after
+            if drop_after:
+                for client in list(self._clients):
+                    if now - client.connected_at >= drop_after:
+                        log.info("sim: fault drop_after=%s drops client %s", drop_after, client.sid)
+                        self._clients.discard(client)
+                        self.note_drop()
+                        client.abort()
+
+    async def _noise(self) -> None:
+        while True:
+            await asyncio.sleep(_NOISE_SECONDS)
+            clients = [client for client in list(self._clients) if client.authenticated]
+            if clients:
+                messages = noise_messages(self._wire_rng, self._active, time.time())
+                for client in clients:
+                    for message in messages:
+                        client.send(message)

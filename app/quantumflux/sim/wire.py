@@ -1,0 +1,127 @@
+"""Building the broker's outgoing messages (pure functions; the server sends them).
+
+A *message* is a tuple of frames sent back to back: one text frame for the single-frame form
+``42[...]``, or the placeholder text frame plus its binary attachment for the two-frame form.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from typing import Any
+
+from quantumflux.core.protocol.framing import encode_binary_event, encode_event
+from quantumflux.sim.prices import PriceSource, candles_from_ticks
+
+Frame = str | bytes
+Message = tuple[Frame, ...]
+
+#: Share of events (other than ticks) sent in the two-frame binary form.
+BINARY_SHARE = 0.75
+#: Shares of tick messages sent as the single-frame form and merged across several assets.
+TICK_SINGLE_FRAME_SHARE = 0.1
+TICK_MERGE_SHARE = 0.15
+#: Seconds of history ticks sent in ``updateHistoryNewFast``.
+HISTORY_TICK_SECONDS = 300.0
+#: Largest span a ``loadHistoryPeriod`` request may ask for (seconds).
+MAX_LOAD_SPAN = 2 * 86400.0
+
+
+def event(name: str, payload: Any = None, binary: bool = False) -> Message:
+    """One event in the single-frame or two-frame form."""
+    if binary and payload is not None:
+        return encode_binary_event(name, payload)
+    return (encode_event(name, payload),)
+
+
+def tick_messages(groups: list[list[list[Any]]], rng: random.Random) -> list[Message]:
+    """``updateStream`` messages for per-asset groups of ``[asset, time, price]`` ticks.
+
+    Mostly one two-frame message per asset; some messages merge the ticks of several assets,
+    some use the single-frame form.
+    """
+    messages: list[Message] = []
+    index = 0
+    while index < len(groups):
+        roll = rng.random()
+        if roll < TICK_MERGE_SHARE and index + 1 < len(groups):
+            take = rng.randint(2, 4)
+            payload = [tick for group in groups[index : index + take] for tick in group]
+            index += take
+        else:
+            payload = groups[index]
+            index += 1
+        single = rng.random() < TICK_SINGLE_FRAME_SHARE
+        messages.append(event("updateStream", payload, binary=not single))
+    return messages
+
+
+def history_payload(
+    prices: PriceSource, asset: str, period: int, now: float, history_seconds: float, floor_time: float
+) -> dict[str, Any]:
+    """``updateHistoryNewFast``: recent ticks and candles of ``period``, both newest first.
+
+    Candles cover ``history_seconds`` (at least 30 periods), never before ``floor_time``; the last
+    candle is the one still forming at ``now``.
+    """
+    span = max(history_seconds, 30.0 * period)
+    start = max(floor_time, (now - span) // period * period)
+    times, values = prices.ticks(asset, start - 1e-9, now)
+    candles = candles_from_ticks(times, values, period)
+    recent = times > now - HISTORY_TICK_SECONDS
+    history = [[float(t), float(p)] for t, p in zip(times[recent], values[recent], strict=True)]
+    history.reverse()
+    candles.reverse()
+    return {"asset": asset, "period": period, "history": history, "candles": candles}
+
+
+def load_history_payload(prices: PriceSource, request: dict[str, Any], now: float, floor_time: float) -> dict[str, Any]:
+    """``loadHistoryPeriod(Fast)``: candles of ``period`` in ``[time - offset, time]`` (oldest first).
+
+    Raises ValueError (with the reason) for an unusable request.
+    """
+    asset = request.get("asset")
+    period = request.get("period")
+    if not isinstance(asset, str) or not isinstance(period, int) or isinstance(period, bool) or period <= 0:
+        raise ValueError("loadHistoryPeriod needs an asset name and a positive whole period")
+    end = request.get("time", now)
+    end = min(float(end) / 1000.0 if float(end) > 1e12 else float(end), now)
+    offset = request.get("offset")
+    span = float(offset) if isinstance(offset, int | float) and offset > 0 else 100.0 * period
+    start = max(floor_time, (end - min(span, MAX_LOAD_SPAN)) // period * period)
+    times, values = prices.ticks(asset, start - 1e-9, end)
+    data = [
+        {"symbol_id": 0, "time": int(t), "open": o, "close": c, "high": h, "low": lo, "asset": asset}
+        for t, o, c, h, lo in candles_from_ticks(times, values, period)
+    ]
+    return {"asset": asset, "index": request.get("index"), "period": period, "data": data}
+
+
+def charts_payload(symbol: str, period: int, amount: float) -> list[dict[str, str]]:
+    """``updateCharts``: UI settings as a JSON string inside the object."""
+    settings = {"chartId": "graph", "chartType": 2, "symbol": symbol, "chartPeriod": period, "demoDealAmount": amount}
+    return [{"chart_id": "chart-1", "settings": json.dumps(settings)}]
+
+
+def noise_messages(rng: random.Random, symbols: list[str], now: float) -> list[Message]:
+    """Events the terminal must skip: ``updateTime``, ``signals/update``, ``chafor``."""
+    messages = [event("updateTime", int(now))]
+    if symbols and rng.random() < 0.5:
+        signal = {"asset": rng.choice(symbols), "signal": rng.choice(["up", "down"]), "time": int(now)}
+        messages.append(event("signals/update", [signal], binary=rng.random() < BINARY_SHARE))
+    if rng.random() < 0.3:
+        messages.append(event("chafor", {"count": rng.randint(1, 9), "time": int(now)}))
+    return messages
+
+
+def malformed_frame(rng: random.Random) -> Frame:
+    """A frame that breaks the framing rules in one of several ways."""
+    choices: list[Frame] = [
+        '42["updateStream",[["EURUSD_otc",1',  # truncated JSON
+        "9garbage",  # unknown engine.io type
+        "42{not json}",
+        b"\xff\xfe not json",  # binary without a placeholder and not JSON
+        '451-["updateStream"',  # truncated placeholder
+        "",
+    ]
+    return rng.choice(choices)
