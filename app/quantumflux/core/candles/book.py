@@ -23,13 +23,14 @@ class _Series:
 
     __slots__ = (
         "start", "end", "open", "high", "low", "close", "volume", "first_time", "last_time",
-        "partial", "live", "buffer", "seen_live", "late_ticks",
+        "partial", "live", "buffer", "seen_live", "late_ticks", "history_end",
     )
 
     def __init__(self, buffer: CandleBuffer) -> None:
         self.buffer = buffer
         self.seen_live = False  # a live tick has formed a candle for this asset this session
         self.late_ticks = 0
+        self.history_end = -_INF  # end of the newest merged history period (history reached it)
         self.clear_forming()
 
     def clear_forming(self) -> None:
@@ -138,7 +139,10 @@ class CandleBook:
         if series is None:
             series = self._series[asset] = _Series(CandleBuffer(limit=self._max_closed))
         closed: Candle | None = None
-        watching = series.seen_live or series.live  # saw live ticks up to now: this start is real
+        time, price = float(time), float(price)
+        start = (time // self._period) * self._period
+        # The period's start was watched when live ticks came before, or history reached up to it.
+        watching = series.seen_live or series.live or start <= series.history_end
         if series.has_forming:
             if time < series.start:
                 series.late_ticks += 1
@@ -147,8 +151,6 @@ class CandleBook:
         elif time < series.buffer.last_end(self._period):
             series.late_ticks += 1
             return
-        time, price = float(time), float(price)
-        start = (time // self._period) * self._period
         series.set_forming(
             start, self._period, price, price, price, price, 1, partial=not watching,
             live=True, first_time=time, last_time=time,

@@ -165,6 +165,8 @@ def merge_into(
     union = _Rows.concat([_existing_rows(series), new]).best_per_period()
     last_origin = int(union.origin[-1])
     last_time = float(union.arrays.time[-1])
+    if last_origin == ORIGIN_NEW:  # history reaches the present: a live candle right after is complete
+        series.history_end = max(series.history_end, last_time + period)
     if last_origin == ORIGIN_FORMING:  # nothing newer arrived: the forming candle stays as it is
         _replace_closed(series, _drop_last(union))
         return None
