@@ -220,13 +220,30 @@ class CandleBook:
         candle wins, then the newer one. History candles are not reported to ``on_closed``
         (only candles the book closes itself are). Bad input raises ``ValueError`` and changes nothing.
         """
+        self._merge(asset, ticks, candles, ())
+
+    def merge_history_arrays(
+        self, asset: str, arrays: CandleArrays, timeframe: Timeframe | int | str,
+    ) -> None:
+        """:meth:`merge_history` for a large candle series already in columns (e.g. loaded from CSV).
+
+        Same rules; ``timeframe`` is the series' own period and must divide the book's.
+        """
+        self._merge(asset, (), (), [(Timeframe.parse(timeframe).seconds, arrays)])
+
+    def _merge(
+        self, asset: str, ticks: Sequence[Tick], candles: Sequence[Candle],
+        sources: Sequence[tuple[int, CandleArrays]],
+    ) -> None:
         from quantumflux.core.candles.merge import merge_into  # local: keeps the hot module small
 
+        if not isinstance(asset, str) or not asset:
+            raise ValueError(f"merge_history needs an asset name, got {asset!r}")
         series = self._series.get(asset)
         if series is None:
             series = _Series(CandleBuffer(limit=self._max_closed))
         known_time = max(self._clock, series.last_time)
-        closed_forming = merge_into(series, asset, self._period, ticks, candles, known_time)
+        closed_forming = merge_into(series, asset, self._period, ticks, candles, known_time, sources)
         self._series[asset] = series
         if closed_forming is not None and self._on_closed is not None:
             self._notify([closed_forming])

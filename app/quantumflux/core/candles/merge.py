@@ -91,10 +91,60 @@ def _first_partial(first_time: float, derived: CandleArrays) -> np.ndarray:
     return partial
 
 
-def history_rows(asset: str, period: int, ticks: Sequence[Tick], candles: Sequence[Candle]) -> _Rows:
-    """History converted to the book's period, one row per period (raises ValueError on bad input)."""
+def validate_arrays(period: int, timeframe: int, arrays: CandleArrays) -> None:
+    """Vectorised checks of a history candle source (ValueError names the first bad row)."""
+    if timeframe <= 0 or period % timeframe != 0:
+        raise ValueError(f"history candle period {timeframe}s does not divide the book's {period}s")
+    a = arrays
+    finite = np.isfinite(a.time) & np.isfinite(a.open) & np.isfinite(a.high) & np.isfinite(a.low)
+    finite &= np.isfinite(a.close)
+    checks = (
+        (finite, "a non-finite value"),
+        (np.mod(np.where(finite, a.time, 0.0), timeframe) == 0, f"a time not aligned to its {timeframe}s period"),
+        ((a.low <= np.minimum(a.open, a.close)) & (a.high >= np.maximum(a.open, a.close)),
+         "low/high outside open/close"),
+        (a.volume >= 0, "a negative volume"),
+    )
+    for ok, problem in checks:
+        if not ok.all():
+            row = int(np.flatnonzero(~ok)[0])
+            values = {name: getattr(a, name)[row].item() for name in COLUMNS}
+            raise ValueError(f"history candle row {row} has {problem}: {values}")
+
+
+def _unique_sorted(arrays: CandleArrays, flagged: np.ndarray) -> tuple[CandleArrays, np.ndarray]:
+    """Sorted by time; on duplicate times the later entry wins."""
+    order = np.argsort(arrays.time, kind="stable")
+    times = arrays.time[order]
+    keep = order[np.concatenate((times[1:] != times[:-1], [True]))]
+    return arrays.select(keep), flagged[keep]
+
+
+def _candle_source(asset: str, period: int, timeframe: int, arrays: CandleArrays, flagged: np.ndarray) -> _Rows:
+    source, flagged = _unique_sorted(arrays, flagged)
+    derived = derive(source, period, source=timeframe)
+    partial = _first_partial(float(source.time[0]), derived)
+    if flagged.any():  # a derived period containing a partial history candle is partial too
+        bucket_of = np.searchsorted(derived.time, np.floor_divide(source.time, period) * period)
+        partial[bucket_of[flagged]] = True
+    # own period beats longer-from-shorter; coarser sources need fewer pieces to be complete
+    score = 1 + timeframe if timeframe != period else 1 + period * 2
+    size = len(derived)
+    return _Rows(derived, partial, np.zeros(size, np.bool_), np.full(size, score, np.int64))
+
+
+def history_rows(
+    asset: str, period: int, ticks: Sequence[Tick], candles: Sequence[Candle],
+    sources: Sequence[tuple[int, CandleArrays]] = (),
+) -> _Rows:
+    """History converted to the book's period, one row per period (raises ValueError on bad input).
+
+    ``sources`` are extra candle series given as ``(timeframe_seconds, CandleArrays)``.
+    """
     for candle in candles:
         _validate_candle(asset, period, candle)
+    for timeframe, arrays in sources:
+        validate_arrays(period, timeframe, arrays)
     times, prices = _validate_ticks(asset, ticks)
     parts: list[_Rows] = []
     if times.shape[0]:
@@ -106,20 +156,11 @@ def history_rows(asset: str, period: int, ticks: Sequence[Tick], candles: Sequen
     for candle in candles:
         by_timeframe.setdefault(candle.timeframe, []).append(candle)
     for timeframe, group in by_timeframe.items():
-        # duplicates inside one payload: the later entry wins (stable sort, keep last per time)
-        group = sorted(group, key=lambda c: c.time)
-        unique = [c for i, c in enumerate(group) if i + 1 == len(group) or group[i + 1].time != c.time]
-        source = CandleArrays.from_candles(unique)
-        derived = derive(source, period, source=timeframe)
-        flagged = np.array([c.partial for c in unique], dtype=np.bool_)
-        partial = _first_partial(float(source.time[0]), derived)
-        if flagged.any():  # a derived period containing a partial history candle is partial too
-            bucket_of = np.searchsorted(derived.time, np.floor_divide(source.time, period) * period)
-            partial[bucket_of[flagged]] = True
-        # own period beats longer-from-shorter; coarser sources need fewer pieces to be complete
-        score = 1 + timeframe if timeframe != period else 1 + period * 2
-        size = len(derived)
-        parts.append(_Rows(derived, partial, np.zeros(size, np.bool_), np.full(size, score, np.int64)))
+        flagged = np.array([c.partial for c in group], dtype=np.bool_)
+        parts.append(_candle_source(asset, period, timeframe, CandleArrays.from_candles(group), flagged))
+    for timeframe, arrays in sources:
+        if len(arrays):
+            parts.append(_candle_source(asset, period, timeframe, arrays, np.zeros(len(arrays), np.bool_)))
     if not parts:
         empty = CandleArrays.empty()
         return _Rows(empty, np.zeros(0, np.bool_), np.zeros(0, np.bool_), np.zeros(0, np.int64))
@@ -151,13 +192,13 @@ def _existing_rows(series: _Series) -> _Rows:
 
 def merge_into(
     series: _Series, asset: str, period: int, ticks: Sequence[Tick], candles: Sequence[Candle],
-    known_time: float,
+    known_time: float, sources: Sequence[tuple[int, CandleArrays]] = (),
 ) -> Candle | None:
     """Merge history into ``series``; return the forming candle if the merge closed it (for on_closed).
 
     All validation happens before anything changes, so bad input leaves the series untouched.
     """
-    new = history_rows(asset, period, ticks, candles)
+    new = history_rows(asset, period, ticks, candles, sources)
     if len(new) == 0:
         return None
     new.score = np.where(new.partial, 0, 2) + 1  # newer merge beats older history at equal completeness
