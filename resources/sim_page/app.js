@@ -1,0 +1,705 @@
+/*
+ * The practice trading room's controller: connects like PocketOption's page does (socket.js),
+ * authenticates with the practice session from /page-config.json, keeps the socket alive with
+ * "ps" every 20 s, sends changeSymbol on asset/period changes and openOrder on BUY/SELL,
+ * and shows balance, deals and toasts from the broker's events.
+ *
+ * window.__qf is a read-only snapshot for tests; page automation must use the DOM (selectors.json).
+ */
+(function () {
+  "use strict";
+
+  var R = window.QFRender;
+  var KEEPALIVE_MS = 20000;
+  var DEFAULT_ASSET = "EURUSD_otc";
+  var DEFAULT_PROFILE = { name: "Practice Trader", uid: 10000001, email: "trader@practice.local", currency: "USD", level: "Standard" };
+
+  /* Logical element -> first-choice selector. Must equal the first entry of each list in
+     resources/selectors.json (a browser test checks it); used to apply page-config rename_selectors. */
+  var LOGICAL = {
+    call_button: ".btn-call",
+    put_button: ".btn-put",
+    amount_input: "#put-call-buttons-chart-1 .block--bet-amount .control__value input[type=text]",
+    expiry_value: ".block--expiration-inputs .value__val",
+    expiry_hours_input: ".trading-panel-modal__in > .rw:nth-of-type(1) input",
+    expiry_minutes_input: ".trading-panel-modal__in > .rw:nth-of-type(2) input",
+    expiry_seconds_input: ".trading-panel-modal__in > .rw:nth-of-type(3) input",
+    expiry_seconds_plus: ".trading-panel-modal__in > .rw:nth-of-type(3) .btn-plus",
+    expiry_seconds_minus: ".trading-panel-modal__in > .rw:nth-of-type(3) .btn-minus",
+    payout: ".value__val-start",
+    balance: ".balance-info-block__balance > span",
+    account_type: ".balance-info-block__label",
+    balance_menu_open: ".balance-info-block",
+    demo_real_switch: "#ddm_balance .balance-item:not(.balance-item--current)",
+    account_demo_item: "#ddm_balance .balance-item--demo",
+    account_real_item: "#ddm_balance .balance-item--real",
+    current_asset: ".current-symbol",
+    asset_picker_open: ".currencies-block__in .pair-number-wrap",
+    asset_search: ".search__field",
+    asset_list_item: ".alist__item",
+    asset_list_link: ".alist__link",
+    asset_list_label: ".alist__label",
+    asset_list_payout: ".alist__payout",
+    favorite_toggle: ".alist__icon",
+    favorites_item: ".assets-favorites-item",
+    favorites_item_label: ".assets-favorites-item__label",
+    favorites_item_payout: ".payout__number",
+    favorites_item_close: ".assets-favorites-item__close",
+    period_selector: "a.items__link--chart-type",
+    period_option: ".time-frames-block .list-links a",
+    profile_open: ".user-avatar",
+    profile_name: ".info__name .js-hd",
+    profile_uid: ".info__id .js-hd",
+    profile_email: ".info__email div",
+    profile_currency: ".info__currency .js-hd",
+    profile_level: ".info__level .js-hd",
+    opened_tab: "#bar-chart .widget-slot__header .divider ul li:nth-child(1) a",
+    closed_tab: "#bar-chart .widget-slot__header .divider ul li:nth-child(2) a",
+    open_trades_item: ".deals-list--opened .deals-list__item",
+    closed_trades_item: ".deals-list--closed .deals-list__item",
+    chart_canvas: "canvas.chart-area",
+    current_price: ".js-current-price",
+    toast: ".toasts-container .toast"
+  };
+
+  var refs = collectRefs();
+  var chart = new window.QFChart(refs.canvas);
+  var state = {
+    config: { session: "", slow_buttons_ms: 0, rename_selectors: {} },
+    profile: DEFAULT_PROFILE,
+    connected: false, authenticated: false, isDemo: 1,
+    balances: { 1: null, 0: null },
+    assets: {}, assetOrder: [], asset: DEFAULT_ASSET, period: 60,
+    favorites: loadFavorites(), lastTick: null, timeOffset: 0,
+    expirySeconds: 60, category: "all", search: "",
+    openDeals: {}, closedDeals: {}, pendingOrders: [],
+    sent: { auth: 0, ps: 0, changeSymbol: 0, openOrder: 0 },
+    reconnects: 0, lastError: null
+  };
+  var socket = null;
+
+  /* ---------- start-up ---------- */
+
+  function collectRefs() {
+    var found = {};
+    Array.prototype.forEach.call(document.querySelectorAll("[data-qf]"), function (node) {
+      var key = node.getAttribute("data-qf").replace(/-([a-z])/g, function (m, c) { return c.toUpperCase(); });
+      found[key] = node;
+      node.removeAttribute("data-qf");
+    });
+    var units = [3600, 60, 1];
+    found.expiryInputs = Array.prototype.slice.call(found.expiryModal.querySelectorAll("input"));
+    Array.prototype.forEach.call(found.expiryModal.querySelectorAll(".rw"), function (row, position) {
+      row.querySelector(".btn-minus").qfStep = -units[position];
+      row.querySelector(".btn-plus").qfStep = units[position];
+    });
+    return found;
+  }
+
+  function start() {
+    renderPeriodList();
+    renderProfile();
+    renderBalance();
+    bindEvents();
+    fetch("/page-config.json", { cache: "no-store" })
+      .then(function (response) {
+        if (!response.ok) throw new Error("HTTP " + response.status);
+        return response.json();
+      })
+      .then(applyConfig, function (error) {
+        showToast("error", "Configuration", "Could not load /page-config.json (" + error.message + ")");
+        applyConfig({});
+      });
+  }
+
+  function applyConfig(config) {
+    state.config = {
+      session: typeof config.session === "string" ? config.session : "",
+      slow_buttons_ms: Math.max(0, Number(config.slow_buttons_ms) || 0),
+      rename_selectors: config.rename_selectors && typeof config.rename_selectors === "object" ? config.rename_selectors : {}
+    };
+    state.profile = Object.assign({}, DEFAULT_PROFILE, config.profile || {});
+    if (config.is_demo === 0 || config.is_demo === false) state.isDemo = 0;
+    renderProfile();
+    renderBalance();
+    startRenames();
+    var scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    socket = new window.QFSocket(scheme + location.host + "/socket.io/?EIO=4&transport=websocket", {
+      onConnect: onConnect,
+      onEvent: onEvent,
+      onDisconnect: onDisconnect,
+      onNamespaceDisconnect: onNamespaceDisconnect,
+      onReconnectScheduled: function () { state.reconnects += 1; },
+      onMalformed: function (reason) { state.lastError = reason; }
+    });
+    socket.connect();
+    setInterval(keepAlive, KEEPALIVE_MS);
+    setInterval(renderOpenDeals, 1000);
+  }
+
+  /* ---------- socket ---------- */
+
+  function send(name, payload) {
+    if (!socket || !socket.emit(name, payload)) return false;
+    if (state.sent[name] !== undefined) state.sent[name] += 1;
+    return true;
+  }
+
+  function onConnect() {
+    state.connected = true;
+    renderStatus();
+    send("auth", {
+      session: state.config.session, isDemo: state.isDemo, uid: Number(state.profile.uid) || 0,
+      platform: 2, isFastHistory: true, isOptimized: true
+    });
+  }
+
+  function onDisconnect() {
+    state.connected = false;
+    state.authenticated = false;
+    renderStatus();
+  }
+
+  function onNamespaceDisconnect() {
+    var wasAuthenticated = state.authenticated;
+    state.authenticated = false;
+    renderStatus();
+    if (!wasAuthenticated) showToast("error", "Not authorized", "The broker rejected the practice session.");
+  }
+
+  function keepAlive() {
+    if (state.authenticated) send("ps");
+  }
+
+  function sendChangeSymbol() {
+    if (state.authenticated) send("changeSymbol", { asset: state.asset, period: state.period });
+  }
+
+  var HANDLERS = {
+    "successauth": onAuthenticated,
+    "auth/success": onAuthenticated,
+    "NotAuthorized": onNotAuthorized,
+    "notAuthorized": onNotAuthorized,
+    "auth_error": onNotAuthorized,
+    "updateAssets": onAssets,
+    "updateStream": onTicks,
+    "updateHistoryNewFast": onHistory,
+    "updateHistoryNew": onHistory,
+    "successupdateBalance": onBalance,
+    "successopenOrder": onOrderOpened,
+    "failopenOrder": onOrderFailed,
+    "updateOpenedDeals": onOpenedDeals,
+    "successcloseOrder": onOrderClosed,
+    "updateClosedDeals": onClosedDeals
+  };
+
+  function onEvent(name, payload) {
+    var handler = HANDLERS[name];
+    if (handler) handler(payload);
+  }
+
+  function onAuthenticated() {
+    state.authenticated = true;
+    socket.markHealthy();
+    renderStatus();
+    sendChangeSymbol();
+  }
+
+  function onNotAuthorized() {
+    state.authenticated = false;
+    renderStatus();
+    showToast("error", "Not authorized", "The broker rejected the practice session.");
+  }
+
+  function onAssets(rows) {
+    if (!Array.isArray(rows)) return;
+    rows.forEach(function (row) {
+      if (!Array.isArray(row) || typeof row[1] !== "string") return;
+      var symbol = row[1];
+      if (!state.assets[symbol]) state.assetOrder.push(symbol);
+      state.assets[symbol] = {
+        symbol: symbol, label: String(row[2] || symbol), type: String(row[3] || ""),
+        digits: Number(row[4]) || 5, payout: Number(row[5]) || 0, active: row[14] === true || row[14] === 1
+      };
+    });
+    if (!state.favorites) {
+      state.favorites = state.assetOrder.filter(function (symbol) { return state.assets[symbol].active; }).slice(0, 6);
+      saveFavorites();
+    }
+    if (!state.assets[state.asset]) {
+      var firstOpen = state.assetOrder.filter(function (symbol) { return state.assets[symbol].active; })[0];
+      if (firstOpen) selectAsset(firstOpen);
+    }
+    renderAssets();
+  }
+
+  function onTicks(ticks) {
+    if (!Array.isArray(ticks)) return;
+    ticks.forEach(function (tick) {
+      if (!Array.isArray(tick) || tick.length < 3) return;
+      var time = Number(tick[1]), price = Number(tick[2]);
+      if (!isFinite(time) || !isFinite(price)) return;
+      state.timeOffset = time - Date.now() / 1000;
+      if (tick[0] !== state.asset) return;
+      state.lastTick = { asset: tick[0], time: time, price: price };
+      chart.addTick(time, price);
+      var digits = state.assets[state.asset] ? state.assets[state.asset].digits : 5;
+      refs.price.textContent = price.toFixed(digits);
+    });
+  }
+
+  function onHistory(data) {
+    if (!data || data.asset !== state.asset) return;
+    var period = Number(data.period) || state.period;
+    var digits = state.assets[state.asset] ? state.assets[state.asset].digits : 5;
+    chart.setHistory(period, data.candles, data.history, digits);
+  }
+
+  function onBalance(data) {
+    if (!data || typeof data.balance !== "number") return;
+    var demo = data.isDemo === undefined ? state.isDemo : (data.isDemo ? 1 : 0);
+    state.balances[demo] = data.balance;
+    renderBalance();
+  }
+
+  function onOrderOpened(deal) {
+    if (!deal || deal.id === undefined) return;
+    var pending = state.pendingOrders.filter(function (order) { return order.requestId === deal.requestId; })[0];
+    state.pendingOrders = state.pendingOrders.filter(function (order) { return order !== pending; });
+    if (deal.closeTimestamp === undefined && pending) {
+      deal.closeTimestamp = (deal.openTimestamp || Date.now() / 1000 + state.timeOffset) + pending.time;
+    }
+    state.openDeals[deal.id] = deal;
+    renderOpenDeals();
+    showToast("success", "Trade opened", labelOf(deal.asset) + " " + (deal.command === 1 ? "SELL" : "BUY") +
+      " $" + R.money(deal.amount));
+  }
+
+  function onOrderFailed(data) {
+    data = data || {};
+    var index = -1;
+    state.pendingOrders.forEach(function (order, position) {
+      if (index < 0 && order.asset === data.asset && Number(order.amount) === Number(data.amount)) index = position;
+    });
+    if (index >= 0) state.pendingOrders.splice(index, 1);
+    showToast("error", "Trade failed", String(data.error || "the broker refused the order"));
+  }
+
+  function onOpenedDeals(deals) {
+    if (!Array.isArray(deals)) return;
+    state.openDeals = {};
+    deals.forEach(function (deal) { if (deal && deal.id !== undefined) state.openDeals[deal.id] = deal; });
+    renderOpenDeals();
+  }
+
+  function onOrderClosed(data) {
+    if (!data || !Array.isArray(data.deals)) return;
+    data.deals.forEach(function (deal) {
+      delete state.openDeals[deal.id];
+      state.closedDeals[deal.id] = deal;
+      showToast(deal.profit > 0 ? "success" : "info", "Trade closed",
+        labelOf(deal.asset) + " " + R.signedMoney(deal.profit));
+    });
+    renderOpenDeals();
+    renderClosedDeals();
+  }
+
+  function onClosedDeals(deals) {
+    if (!Array.isArray(deals)) return;
+    deals.forEach(function (deal) {
+      if (!deal || deal.id === undefined) return;
+      delete state.openDeals[deal.id];
+      state.closedDeals[deal.id] = deal;
+    });
+    renderOpenDeals();
+    renderClosedDeals();
+  }
+
+  /* ---------- actions ---------- */
+
+  function selectAsset(symbol) {
+    state.asset = symbol;
+    state.lastTick = null;
+    chart.clear(state.period);
+    refs.price.textContent = "\u2014";
+    renderAssets();
+    closeModals();
+    sendChangeSymbol();
+  }
+
+  function selectPeriod(seconds) {
+    state.period = seconds;
+    chart.clear(seconds);
+    renderPeriodList();
+    closeModals();
+    sendChangeSymbol();
+  }
+
+  function placeOrder(action) {
+    var amount = parseAmount(refs.amount.value);
+    if (amount === null) {
+      showToast("error", "Trade failed", "Enter an amount greater than zero.");
+      return;
+    }
+    if (!state.authenticated) {
+      showToast("error", "Trade failed", "Not connected to the broker.");
+      return;
+    }
+    var order = {
+      asset: state.asset, amount: amount, action: action, isDemo: state.isDemo,
+      requestId: uuid4(), optionType: 100, time: state.expirySeconds
+    };
+    setTimeout(function () {
+      if (send("openOrder", order)) state.pendingOrders.push(order);
+      else showToast("error", "Trade failed", "Not connected to the broker.");
+    }, state.config.slow_buttons_ms);
+  }
+
+  function switchAccount(isDemo) {
+    closeModals();
+    if (isDemo === state.isDemo) return;
+    state.isDemo = isDemo;
+    state.openDeals = {};
+    state.closedDeals = {};
+    state.pendingOrders = [];
+    renderBalance();
+    renderOpenDeals();
+    renderClosedDeals();
+    if (socket) socket.reconnectNow();  // a fresh socket authenticates with the new isDemo
+  }
+
+  function toggleFavorite(symbol) {
+    if (!state.favorites) state.favorites = [];
+    var index = state.favorites.indexOf(symbol);
+    if (index >= 0) state.favorites.splice(index, 1);
+    else state.favorites.push(symbol);
+    saveFavorites();
+    renderAssets();
+  }
+
+  /** Set the expiry; while the user types (keepInputs) the inputs are left as they are. */
+  function setExpiry(seconds, keepInputs) {
+    state.expirySeconds = Math.max(1, Math.min(86400, Math.round(seconds)));
+    refs.expiryValue.textContent = R.clock(state.expirySeconds);
+    if (keepInputs) return;
+    var parts = [Math.floor(state.expirySeconds / 3600), Math.floor((state.expirySeconds % 3600) / 60), state.expirySeconds % 60];
+    refs.expiryInputs.forEach(function (input, position) {
+      if (document.activeElement !== input) input.value = (parts[position] < 10 ? "0" : "") + parts[position];
+    });
+  }
+
+  function expiryFromInputs(keepInputs) {
+    var units = [3600, 60, 1];
+    var total = 0;
+    refs.expiryInputs.forEach(function (input, position) {
+      var value = parseInt(String(input.value).replace(/[^0-9]/g, ""), 10);
+      total += (isFinite(value) ? value : 0) * units[position];
+    });
+    setExpiry(total, keepInputs === true);
+  }
+
+  function parseAmount(text) {
+    var value = parseFloat(String(text).replace(/[$,\s\u202f]/g, ""));
+    return isFinite(value) && value > 0 ? Math.round(value * 100) / 100 : null;
+  }
+
+  function uuid4() {
+    if (window.crypto && typeof window.crypto.randomUUID === "function") return window.crypto.randomUUID();
+    var bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    var hex = Array.prototype.map.call(bytes, function (b) { return (b + 0x100).toString(16).slice(1); }).join("");
+    return hex.slice(0, 8) + "-" + hex.slice(8, 12) + "-" + hex.slice(12, 16) + "-" + hex.slice(16, 20) + "-" + hex.slice(20);
+  }
+
+  function labelOf(symbol) { return state.assets[symbol] ? state.assets[symbol].label : symbol; }
+
+  function loadFavorites() {
+    try {
+      var stored = JSON.parse(localStorage.getItem("qf.favorites") || "null");
+      return Array.isArray(stored) ? stored : null;
+    } catch (error) { return null; }
+  }
+
+  function saveFavorites() {
+    try { localStorage.setItem("qf.favorites", JSON.stringify(state.favorites)); } catch (error) { /* private mode */ }
+  }
+
+  /* ---------- rendering ---------- */
+
+  function setClass(node, className) { if (!node.qfRenamed) node.className = className; }
+
+  function renderStatus() {
+    var text = state.authenticated ? "online" : state.connected ? "connecting" : "offline";
+    setClass(refs.connection, "connection-status connection-status--" + text);
+    refs.connection.lastChild.textContent = text;
+  }
+
+  function renderBalance() {
+    var demo = state.isDemo === 1;
+    document.body.classList.toggle("is-demo", demo);
+    document.body.classList.toggle("is-real", !demo);
+    refs.accountLabel.textContent = demo ? "QT Demo" : "QT Real";
+    var headerBalance = refs.headerBalance;
+    setClass(headerBalance, demo ? "js-hd js-balance-demo" : "js-hd js-balance-real-" + state.profile.currency);
+    setBalanceText(headerBalance, state.balances[state.isDemo]);
+    setBalanceText(refs.demoBalance, state.balances[1]);
+    setBalanceText(refs.realBalance, state.balances[0]);
+    if (!refs.accountDemo.qfRenamed) refs.accountDemo.classList.toggle("balance-item--current", demo);
+    if (!refs.accountReal.qfRenamed) refs.accountReal.classList.toggle("balance-item--current", !demo);
+  }
+
+  function setBalanceText(node, value) {
+    var text = value === null || value === undefined ? "\u2014" : R.money(value);
+    node.textContent = text;
+    if (!node.qfRenamed) node.setAttribute("data-hd-show", text);
+  }
+
+  function renderProfile() {
+    var profile = state.profile;
+    var values = [
+      [refs.profileName, profile.name], [refs.profileUid, "id " + profile.uid], [refs.profileEmail, profile.email],
+      [refs.profileCurrency, profile.currency], [refs.profileLevel, profile.level]
+    ];
+    values.forEach(function (pair) {
+      pair[0].textContent = String(pair[1]);
+      if (!pair[0].qfRenamed) pair[0].setAttribute("data-hd-show", String(pair[1]));
+    });
+    refs.avatarLetter.textContent = String(profile.name || "P").charAt(0).toUpperCase();
+  }
+
+  function renderAssets() {
+    var current = state.assets[state.asset];
+    var label = current ? current.label : state.asset;
+    refs.currentSymbol.textContent = label;
+    refs.chartAsset.textContent = label;
+    refs.payout.textContent = current ? (current.active ? "+" + current.payout + "%" : "Closed") : "+0%";
+    renderPayoutAmount();
+    var favoritesList = refs.favoritesList;
+    favoritesList.textContent = "";
+    (state.favorites || []).forEach(function (symbol) {
+      if (state.assets[symbol]) favoritesList.appendChild(R.favoriteItem(state.assets[symbol], symbol === state.asset));
+    });
+    renderAssetList();
+  }
+
+  function renderAssetList() {
+    var needle = state.search.toLowerCase().replace(/[\s/_.-]/g, "");
+    var list = refs.assetList;
+    list.textContent = "";
+    state.assetOrder.forEach(function (symbol) {
+      var asset = state.assets[symbol];
+      if (state.category !== "all" && asset.type !== state.category && !needle) return;
+      if (needle) {
+        var haystack = (asset.symbol + " " + asset.label).toLowerCase().replace(/[\s/_.-]/g, "");
+        if (haystack.indexOf(needle) < 0) return;
+      }
+      list.appendChild(R.assetRow(asset, (state.favorites || []).indexOf(symbol) >= 0, symbol === state.asset));
+    });
+    if (!list.firstChild) list.appendChild(R.element("li", "alist__empty", "Nothing found"));
+  }
+
+  function renderPayoutAmount() {
+    var current = state.assets[state.asset];
+    var amount = parseAmount(refs.amount.value);
+    refs.payoutAmount.textContent = current && amount !== null ? "+" + R.money(amount * current.payout / 100) : "+0.00";
+  }
+
+  function renderPeriodList() {
+    refs.periodList.textContent = "";
+    R.PERIODS.forEach(function (pair) {
+      refs.periodList.appendChild(R.periodOption(pair[0], pair[1], pair[0] === state.period));
+    });
+    refs.periodLabel.textContent = R.periodLabel(state.period);
+  }
+
+  function renderOpenDeals() {
+    var now = Date.now() / 1000 + state.timeOffset;
+    var deals = Object.keys(state.openDeals).map(function (key) { return state.openDeals[key]; });
+    deals.sort(function (a, b) { return (b.openTimestamp || 0) - (a.openTimestamp || 0); });
+    fillDeals(refs.openedList, deals, false, now, "No open trades");
+  }
+
+  function renderClosedDeals() {
+    var deals = Object.keys(state.closedDeals).map(function (key) { return state.closedDeals[key]; });
+    deals.sort(function (a, b) { return (b.closeTimestamp || 0) - (a.closeTimestamp || 0); });
+    fillDeals(refs.closedList, deals.slice(0, 100), true, 0, "No closed trades");
+  }
+
+  function fillDeals(container, deals, closed, now, emptyText) {
+    container.textContent = "";
+    deals.forEach(function (deal) {
+      container.appendChild(R.dealRow(deal, state.assets, closed, (deal.closeTimestamp || now) - now));
+    });
+    if (!deals.length) container.appendChild(R.element("div", "no-deals", emptyText));
+  }
+
+  function showToast(kind, title, text) {
+    var node = R.toast(kind, title, text);
+    refs.toasts.appendChild(node);
+    while (refs.toasts.children.length > 5) refs.toasts.removeChild(refs.toasts.firstChild);
+    setTimeout(function () { if (node.parentNode) node.parentNode.removeChild(node); }, kind === "error" ? 10000 : 6000);
+  }
+
+  /* ---------- page-config rename_selectors (fault injection for `doctor`) ---------- */
+
+  function startRenames() {
+    var renames = state.config.rename_selectors;
+    if (!Object.keys(renames).length) return;
+    applyRenames();
+    new MutationObserver(applyRenames).observe(document.body, { childList: true, subtree: true });
+  }
+
+  /** Every element the logical name's first choice matches loses its own hooks and gets the new class. */
+  function applyRenames() {
+    var renames = state.config.rename_selectors;
+    Object.keys(renames).forEach(function (logical) {
+      var selector = LOGICAL[logical];
+      if (!selector) return;
+      Array.prototype.forEach.call(document.querySelectorAll(selector), function (node) {
+        Array.prototype.slice.call(node.attributes).forEach(function (attribute) {
+          if (attribute.name !== "style" && attribute.name !== "value") node.removeAttribute(attribute.name);
+        });
+        node.className = String(renames[logical]);
+        node.qfRenamed = true;
+      });
+    });
+  }
+
+  /* ---------- events ---------- */
+
+  function closeModals() {
+    [refs.assetPicker, refs.periodPicker, refs.expiryModal, refs.balanceModal, refs.profileModal].forEach(function (modal) {
+      modal.classList.add("is-hidden");
+    });
+    expiryFromInputs();
+  }
+
+  function toggleModal(modal, anchor) {
+    var opening = modal.classList.contains("is-hidden");
+    closeModals();
+    if (!opening) return;
+    modal.classList.remove("is-hidden");
+    if (anchor) {
+      var box = anchor.getBoundingClientRect();
+      var left = Math.min(box.left, window.innerWidth - modal.offsetWidth - 8);
+      modal.style.left = Math.max(8, left) + "px";
+      modal.style.top = (box.bottom + 6) + "px";
+    }
+  }
+
+  function on(node, type, handler) {
+    node.addEventListener(type, function (event) {
+      if (type === "click") event.preventDefault();
+      handler(event);
+    });
+  }
+
+  function findProperty(node, property, stop) {
+    while (node && node !== stop) {
+      if (node[property] !== undefined) return node[property];
+      node = node.parentNode;
+    }
+    return undefined;
+  }
+
+  function bindEvents() {
+    on(refs.call, "click", function () { placeOrder("call"); });
+    on(refs.put, "click", function () { placeOrder("put"); });
+    on(refs.assetPickerOpen, "click", function (event) {
+      event.stopPropagation();
+      toggleModal(refs.assetPicker, refs.assetPickerOpen);
+      if (!refs.assetPicker.classList.contains("is-hidden")) refs.assetSearch.focus();
+    });
+    on(refs.periodOpen, "click", function (event) { event.stopPropagation(); toggleModal(refs.periodPicker, refs.periodOpen); });
+    on(refs.expiryValue, "click", function (event) { event.stopPropagation(); toggleModal(refs.expiryModal, refs.expiryValue); });
+    on(refs.balanceOpen, "click", function (event) { event.stopPropagation(); toggleModal(refs.balanceModal, refs.balanceOpen); });
+    on(refs.profileOpen, "click", function (event) { event.stopPropagation(); toggleModal(refs.profileModal, refs.profileOpen); });
+    on(refs.accountDemo, "click", function () { switchAccount(1); });
+    on(refs.accountReal, "click", function () { switchAccount(0); });
+    on(refs.amountMinus, "click", function () { stepAmount(-1); });
+    on(refs.amountPlus, "click", function () { stepAmount(1); });
+    on(refs.tabOpened, "click", function () { showTab(false); });
+    on(refs.tabClosed, "click", function () { showTab(true); });
+    refs.amount.addEventListener("input", renderPayoutAmount);
+    refs.assetSearch.addEventListener("input", function () { state.search = refs.assetSearch.value; renderAssetList(); });
+    on(refs.assetCategories, "click", onCategoryClick);
+    on(refs.assetList, "click", onAssetListClick);
+    on(refs.favoritesList, "click", onFavoritesClick);
+    on(refs.periodList, "click", function (event) {
+      var seconds = findProperty(event.target, "qfPeriod", refs.periodList);
+      if (seconds !== undefined) selectPeriod(seconds);
+    });
+    on(refs.expiryModal, "click", onExpiryButton);
+    refs.expiryInputs.forEach(function (input) {
+      input.addEventListener("input", function () { expiryFromInputs(true); });
+      input.addEventListener("keydown", function (event) { if (event.key === "Enter") closeModals(); });
+    });
+    [refs.assetPicker, refs.periodPicker, refs.expiryModal, refs.balanceModal, refs.profileModal].forEach(function (modal) {
+      modal.addEventListener("click", function (event) { event.stopPropagation(); });
+    });
+    document.addEventListener("click", function () { closeModals(); });
+    document.addEventListener("keydown", function (event) { if (event.key === "Escape") closeModals(); });
+  }
+
+  function stepAmount(direction) {
+    var amount = parseAmount(refs.amount.value) || 0;
+    refs.amount.value = String(Math.max(1, amount + direction));
+    renderPayoutAmount();
+  }
+
+  function showTab(closed) {
+    refs.openedList.classList.toggle("is-hidden", closed);
+    refs.closedList.classList.toggle("is-hidden", !closed);
+    refs.tabOpened.parentNode.className = closed ? "" : "active";
+    refs.tabClosed.parentNode.className = closed ? "active" : "";
+  }
+
+  function onCategoryClick(event) {
+    var link = event.target;
+    if (!link.getAttribute || !link.getAttribute("data-category")) return;
+    state.category = link.getAttribute("data-category");
+    Array.prototype.forEach.call(refs.assetCategories.children, function (child) {
+      child.classList.toggle("active", child === link);
+    });
+    renderAssetList();
+  }
+
+  function onAssetListClick(event) {
+    var star = findProperty(event.target, "qfToggleFavorite", refs.assetList);
+    if (star !== undefined) { toggleFavorite(star); return; }
+    var symbol = findProperty(event.target, "qfSymbol", refs.assetList);
+    if (symbol !== undefined) selectAsset(symbol);
+  }
+
+  function onFavoritesClick(event) {
+    var removed = findProperty(event.target, "qfRemoveFavorite", refs.favoritesList);
+    if (removed !== undefined) { toggleFavorite(removed); return; }
+    var symbol = findProperty(event.target, "qfSymbol", refs.favoritesList);
+    if (symbol !== undefined && symbol !== state.asset) selectAsset(symbol);
+  }
+
+  function onExpiryButton(event) {
+    var step = findProperty(event.target, "qfStep", refs.expiryModal);
+    if (step !== undefined) setExpiry(state.expirySeconds + step);
+  }
+
+  /* ---------- test snapshot (read-only; automation must not use it) ---------- */
+
+  window.__qf = {};
+  Object.defineProperties(window.__qf, {
+    connected: { get: function () { return state.connected; } },
+    authenticated: { get: function () { return state.authenticated; } },
+    lastTick: { get: function () { return state.lastTick; } },
+    asset: { get: function () { return state.asset; } },
+    period: { get: function () { return state.period; } },
+    isDemo: { get: function () { return state.isDemo; } },
+    expirySeconds: { get: function () { return state.expirySeconds; } },
+    sent: { get: function () { return Object.assign({}, state.sent); } },
+    reconnects: { get: function () { return state.reconnects; } },
+    logicalSelectors: { get: function () { return Object.assign({}, LOGICAL); } }
+  });
+
+  start();
+})();
