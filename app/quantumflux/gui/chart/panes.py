@@ -1,0 +1,103 @@
+"""A pane: one pyqtgraph PlotItem with layers, a crosshair, optional guides and its own Y fit."""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+from PySide6 import QtCore
+
+from quantumflux.gui.chart.axis import TimeAxisItem, TimeMapper
+from quantumflux.gui.chart.geometry import Window
+from quantumflux.gui.chart.layers import Layer
+from quantumflux.gui.theme import Palette
+
+#: Width of the right-hand value axis, equal in every pane so the panes line up.
+AXIS_WIDTH = 76
+
+
+class Pane:
+    """One horizontal strip of the chart. ``fixed_range`` pins the Y axis (e.g. RSI 0..100)."""
+
+    def __init__(self, name: str, mapper: TimeMapper, palette: Palette, tz: object = None,
+                 fixed_range: tuple[float, float] | None = None, guides: tuple[float, ...] = ()) -> None:
+        self.name = name
+        self.fixed_range = fixed_range
+        self.layers: list[Layer] = []
+        self.time_axis = TimeAxisItem(mapper, tz=tz)
+        self.plot = pg.PlotItem(axisItems={"bottom": self.time_axis})
+        self.view: pg.ViewBox = self.plot.getViewBox()
+        self.view.disableAutoRange()
+        self.view.setMouseEnabled(x=True, y=False)
+        self.view.setMenuEnabled(False)
+        self.plot.hideButtons()
+        self.plot.setMenuEnabled(False)
+        self.plot.showAxis("right")
+        self.plot.hideAxis("left")
+        self.plot.getAxis("right").setWidth(AXIS_WIDTH)
+        self.plot.showGrid(x=True, y=True, alpha=0.35)
+        self.title = pg.TextItem(name, anchor=(0, 0))
+        self.title.setParentItem(self.view)
+        self.title.setPos(4, 2)
+        self.vline = pg.InfiniteLine(angle=90, movable=False)
+        self.hline = pg.InfiniteLine(angle=0, movable=False)
+        self.guides = [pg.InfiniteLine(pos=value, angle=0, movable=False) for value in guides]
+        for line in (self.vline, self.hline, *self.guides):
+            line.setZValue(50 if line in (self.vline, self.hline) else -5)
+            self.plot.addItem(line, ignoreBounds=True)
+        self.vline.hide()
+        self.hline.hide()
+        self.apply_palette(palette)
+
+    def add_layer(self, layer: Layer, z: float = 0) -> None:
+        self.layers.append(layer)
+        for item in layer.items:
+            item.setZValue(z)
+            self.plot.addItem(item, ignoreBounds=True)
+
+    def remove_layer(self, layer: Layer) -> None:
+        self.layers.remove(layer)
+        for item in layer.items:
+            self.plot.removeItem(item)
+
+    def show_time_labels(self, visible: bool) -> None:
+        """Only the bottom pane prints time labels; the others keep the vertical grid lines."""
+        self.time_axis.setStyle(showValues=visible)
+        self.time_axis.setHeight(None if visible else 0)
+
+    def refresh(self, window: Window) -> None:
+        for layer in self.layers:
+            layer.refresh(window)
+
+    def fit_y(self, x_min: float, x_max: float, factor: int,
+              extra: tuple[float, float] | None = None) -> tuple[float, float] | None:
+        """Scale Y to the visible values (plus ``extra``), with a small margin; returns the range."""
+        if self.fixed_range is not None:
+            low, high = self.fixed_range
+        else:
+            found = [r for r in (layer.y_range(x_min, x_max, factor) for layer in self.layers) if r]
+            if extra is not None:
+                found.append(extra)
+            if not found:
+                return None
+            low, high = min(r[0] for r in found), max(r[1] for r in found)
+            pad = (high - low) * 0.08 or abs(high) * 0.001 or 1.0
+            low, high = low - pad, high + pad
+        self.view.setYRange(low, high, padding=0)
+        return low, high
+
+    def contains_scene_point(self, point: QtCore.QPointF) -> bool:
+        return self.view.sceneBoundingRect().contains(point)
+
+    def apply_palette(self, palette: Palette) -> None:
+        axis_pen = pg.mkPen(palette.grid)
+        for name in ("bottom", "right"):
+            axis = self.plot.getAxis(name)
+            axis.setPen(axis_pen)
+            axis.setTextPen(pg.mkPen(palette.axis))
+        self.title.setColor(palette.axis)
+        dash = pg.mkPen(palette.crosshair, width=1, style=QtCore.Qt.PenStyle.DashLine)
+        self.vline.setPen(dash)
+        self.hline.setPen(dash)
+        for guide in self.guides:
+            guide.setPen(pg.mkPen(palette.guide, width=1, style=QtCore.Qt.PenStyle.DotLine))
+        for layer in self.layers:
+            layer.apply_palette(palette)
