@@ -13,11 +13,14 @@ from quantumflux.core.candles.derive import (
     period_starts,
     tick_candles,
 )
+from quantumflux.core.candles.views import MultiTimeframeBook, TimeframeView
 
 __all__ = [
     "CandleArrays",
     "CandleBook",
     "CandleBuffer",
+    "MultiTimeframeBook",
+    "TimeframeView",
     "aggregate_tick_arrays",
     "aggregate_ticks",
     "concat",

@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Sequence
 
+import numpy as np
+
 from quantumflux.core.candles.arrays import CandleArrays, CandleBuffer
 from quantumflux.core.model import Candle, Tick, Timeframe
 
@@ -266,6 +268,11 @@ class CandleBook:
         """Closed candles of ``asset`` as read-only numpy columns (cached; cheap to call often)."""
         series = self._series.get(asset)
         return CandleArrays.empty() if series is None else series.buffer.arrays()
+
+    def partial_flags(self, asset: str) -> np.ndarray:
+        """Read-only ``partial`` flag per closed candle, aligned with :meth:`arrays`."""
+        series = self._series.get(asset)
+        return np.zeros(0, dtype=np.bool_) if series is None else series.buffer.flags()[0]
 
     def assets(self) -> list[str]:
         """Assets the book holds anything for, sorted."""

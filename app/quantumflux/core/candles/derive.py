@@ -26,7 +26,7 @@ def period_starts(times: np.ndarray, timeframe: Timeframe | int | str) -> np.nda
     return np.floor_divide(np.asarray(times, dtype=np.float64), period) * period
 
 
-def _group_bounds(buckets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def group_bounds(buckets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Start and stop index of each run of equal values in a sorted array."""
     starts = np.flatnonzero(np.diff(buckets) != 0) + 1
     starts = np.concatenate(([0], starts))
@@ -55,7 +55,7 @@ def aggregate_tick_arrays(
         order = np.argsort(t, kind="stable")
         t, p = t[order], p[order]
     buckets = period_starts(t, timeframe)
-    starts, stops = _group_bounds(buckets)
+    starts, stops = group_bounds(buckets)
     return CandleArrays(
         buckets[starts],
         p[starts],
@@ -104,7 +104,7 @@ def derive(
     if np.any(arrays.time[1:] < arrays.time[:-1]):
         arrays = arrays.select(np.argsort(arrays.time, kind="stable"))
     buckets = period_starts(arrays.time, period)
-    starts, stops = _group_bounds(buckets)
+    starts, stops = group_bounds(buckets)
     return CandleArrays(
         buckets[starts],
         arrays.open[starts],
