@@ -1,0 +1,318 @@
+"""What the terminal shows, built from decoded events: Qt-free, owned by one thread.
+
+Per asset one base resolution is kept — the live ticks (growable numpy columns) and the
+broker/CSV history candles at the periods they came in — and every displayed timeframe is
+derived from it locally (:meth:`MarketState.open_view`), so a timeframe change is a local
+recomputation, never a network call, and never mixes resolutions. A :class:`ChartView`
+follows one asset at one timeframe: it is fed only that asset's ticks (strict per-asset
+isolation) and reports the forming candle and the candles it closes.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from quantumflux.core.candles import CandleArrays, CandleBook, aggregate_tick_arrays
+from quantumflux.core.model import Asset, Balance, Candle, Deal, PageChoice, Tick, Timeframe
+from quantumflux.core.protocol import events as ev
+from quantumflux.core.source import SourceMonitor, SourceStatus
+
+HistorySource = Callable[[str], CandleArrays | None]
+
+
+class TickColumns:
+    """Append-only, amortised O(1) time/price columns of one asset's live ticks (bounded)."""
+
+    def __init__(self, limit: int = 2_000_000) -> None:
+        self._time = np.empty(1024, dtype=np.float64)
+        self._price = np.empty(1024, dtype=np.float64)
+        self._size = 0
+        self._limit = limit
+
+    def __len__(self) -> int:
+        return self._size
+
+    def append(self, t: float, price: float) -> None:
+        if self._size == self._time.shape[0]:
+            if self._size >= self._limit:  # drop the oldest half, keep memory bounded
+                keep = self._size // 2
+                self._time[:keep] = self._time[self._size - keep : self._size]
+                self._price[:keep] = self._price[self._size - keep : self._size]
+                self._size = keep
+            else:
+                self._time = np.resize(self._time, self._size * 2)
+                self._price = np.resize(self._price, self._size * 2)
+        self._time[self._size] = t
+        self._price[self._size] = price
+        self._size += 1
+
+    def columns(self) -> tuple[np.ndarray, np.ndarray]:
+        return self._time[: self._size].copy(), self._price[: self._size].copy()
+
+
+@dataclass
+class AssetData:
+    """The base data of one asset: live ticks and history candles by period."""
+
+    ticks: TickColumns = field(default_factory=TickColumns)
+    history: dict[int, CandleBook] = field(default_factory=dict)
+    stored_loaded: bool = False
+
+    def history_book(self, period: int) -> CandleBook:
+        book = self.history.get(period)
+        if book is None:
+            book = self.history[period] = CandleBook(period)
+        return book
+
+
+class ChartView:
+    """One asset at one timeframe: closed candles, the forming one, and what closed since last asked."""
+
+    def __init__(self, asset: str, timeframe: int) -> None:
+        self.asset = asset
+        self.timeframe = timeframe
+        self._closed_since: list[Candle] = []
+        self._book = CandleBook(timeframe, on_closed=self._on_closed)
+
+    def arrays(self) -> CandleArrays:
+        return self._book.arrays(self.asset)
+
+    def forming(self) -> Candle | None:
+        return self._book.forming(self.asset)
+
+    def add_tick(self, tick: Tick) -> None:
+        if tick.asset == self.asset:  # isolation: nothing else ever reaches this view
+            self._book.add_tick(tick)
+
+    def advance(self, now: float) -> None:
+        self._book.advance(now)
+
+    def take_closed(self) -> list[Candle]:
+        closed, self._closed_since = self._closed_since, []
+        return closed
+
+    def _on_closed(self, candle: Candle) -> None:
+        self._closed_since.append(candle)
+
+
+@dataclass(frozen=True, slots=True)
+class Changes:
+    """What one batch of events changed (the GUI refreshes only these parts)."""
+
+    assets: bool = False
+    balance: bool = False
+    deals: bool = False
+    page_choice: bool = False
+    connection: bool = False
+    ticks_for: frozenset[str] = frozenset()
+    history_for: frozenset[str] = frozenset()
+    messages: tuple[str, ...] = ()
+
+
+class MarketState:
+    """Assets, balance, deals, page choice, login, offset and per-asset base data."""
+
+    def __init__(
+        self,
+        *,
+        clock: Callable[[], float] = time.time,
+        stored_history: HistorySource | None = None,
+        stale_after: float = 5.0,
+        historical_after: float = 30.0,
+    ) -> None:
+        self._clock = clock
+        self._stored_history = stored_history
+        self.assets: dict[str, Asset] = {}
+        self.balance: Balance | None = None
+        self.open_deals: dict[str, Deal] = {}
+        self.closed_deals: dict[str, Deal] = {}
+        self.page_choice: PageChoice | None = None
+        self.login = "unknown"  # unknown | attempted | ok | rejected
+        self.offset = 0.0
+        self.link_up = False
+        self.source = SourceMonitor(stale_after=stale_after, historical_after=historical_after)
+        self._data: dict[str, AssetData] = {}
+        self._sockets: set[str] = set()
+        self._view: ChartView | None = None
+        self.tick_count = 0
+
+    # ------------------------------------------------------------------ events
+    def apply(self, events: Iterable[object]) -> Changes:
+        """Apply a batch of decoded events (and capture link notices); returns what changed."""
+        flags: dict[str, bool] = {}
+        ticks_for: set[str] = set()
+        history_for: set[str] = set()
+        messages: list[str] = []
+        now = self._clock()
+        view = self._view
+        for event in events:
+            if isinstance(event, ev.TicksReceived):
+                for tick in event.ticks:
+                    self._asset_data(tick.asset).ticks.append(tick.time, tick.price)
+                    self.source.on_tick(tick.asset, now)
+                    ticks_for.add(tick.asset)
+                    if view is not None:
+                        view.add_tick(tick)
+                self.tick_count += len(event.ticks)
+            elif isinstance(event, ev.HistoryReceived):
+                try:
+                    self._merge_broker_history(event)
+                except ValueError as exc:  # bad history never stops the stream
+                    messages.append(f"broker history for {event.asset} ignored: {exc}")
+                else:
+                    history_for.add(event.asset)
+            elif isinstance(event, ev.AssetsUpdated):
+                self.assets = {a.symbol: a for a in event.assets}
+                flags["assets"] = True
+            elif isinstance(event, ev.BalanceUpdated):
+                self.balance = event.balance
+                flags["balance"] = True
+            elif isinstance(event, ev.OrderOpened):
+                self.open_deals[event.deal.id] = event.deal
+                flags["deals"] = True
+            elif isinstance(event, ev.DealsOpened):
+                for deal in event.deals:
+                    if deal.id not in self.closed_deals:
+                        self.open_deals[deal.id] = deal
+                flags["deals"] = True
+            elif isinstance(event, ev.DealsClosed):
+                for deal in event.deals:
+                    self.open_deals.pop(deal.id, None)
+                    self.closed_deals[deal.id] = deal
+                flags["deals"] = True
+            elif isinstance(event, ev.OrderFailed):
+                messages.append(f"order refused by the broker: {event.error}")
+            elif isinstance(event, ev.PageChoiceChanged):
+                self.page_choice = event.choice
+                flags["page_choice"] = True
+            elif isinstance(event, ev.LoginAttempted):
+                self.login = "attempted"
+                flags["connection"] = True
+            elif isinstance(event, ev.LoginSucceeded):
+                self.login = "ok"
+                flags["connection"] = True
+            elif isinstance(event, ev.LoginRejected | ev.SessionDisconnected):
+                if isinstance(event, ev.LoginRejected) or self.login != "ok":
+                    self.login = "rejected"
+                    messages.append("the broker rejected the login: log in to PocketOption in the browser")
+                flags["connection"] = True
+            elif isinstance(event, ev.SocketOpened):
+                self._sockets.add(event.socket)
+                self._connection_changed(now)
+                flags["connection"] = True
+            elif isinstance(event, ev.SocketClosed):
+                self._sockets.discard(event.socket)
+                self._connection_changed(now)
+                flags["connection"] = True
+            elif isinstance(event, ev.ServerOffsetMeasured):
+                self.offset = event.offset
+                messages.append(f"broker clock offset {event.offset / 3600:+.1f} h corrected")
+                flags["connection"] = True
+            elif type(event).__name__ == "LinkChanged":  # capture link notice (browser layer)
+                self.link_up = bool(getattr(event, "connected", False))
+                if not self.link_up:
+                    self._sockets.clear()
+                self._connection_changed(now)
+                flags["connection"] = True
+        if view is not None:
+            view.advance(now)
+        return Changes(ticks_for=frozenset(ticks_for), history_for=frozenset(history_for),
+                       messages=tuple(messages), **flags)
+
+    def _connection_changed(self, now: float) -> None:
+        self.source.on_connection(bool(self._sockets), now)
+
+    def _asset_data(self, asset: str) -> AssetData:
+        data = self._data.get(asset)
+        if data is None:
+            data = self._data[asset] = AssetData()
+        return data
+
+    def _merge_broker_history(self, event: ev.HistoryReceived) -> None:
+        data = self._asset_data(event.asset)
+        if event.candles:
+            data.history_book(event.period).merge_history(event.asset, candles=event.candles)
+        if event.ticks:
+            times = np.fromiter((t.time for t in event.ticks), dtype=np.float64, count=len(event.ticks))
+            prices = np.fromiter((t.price for t in event.ticks), dtype=np.float64, count=len(event.ticks))
+            data.history_book(5).merge_history_arrays(event.asset, aggregate_tick_arrays(times, prices, 5), 5)
+        for book in data.history.values():
+            book.advance(self._clock())
+        if self._view is not None and self._view.asset == event.asset:
+            self._view = self.open_view(event.asset, self._view.timeframe)
+
+    # ------------------------------------------------------------------- views
+    def status(self, asset: str) -> SourceStatus:
+        return self.source.status(asset, self._clock())
+
+    @property
+    def connected(self) -> bool:
+        return bool(self._sockets)
+
+    def finest_period(self, asset: str) -> int | None:
+        """The finest timeframe the data supports for ``asset`` (5 s with ticks), or None without data."""
+        data = self._data.get(asset)
+        self._load_stored(asset)
+        data = self._data.get(asset)
+        if data is None:
+            return None
+        periods = [p for p, book in data.history.items() if len(book.arrays(asset))]
+        if len(data.ticks):
+            periods.append(5)
+        return min(periods) if periods else None
+
+    def history_range(self, asset: str) -> tuple[float, float] | None:
+        data = self._data.get(asset)
+        if data is None:
+            return None
+        spans = [(float(a.time[0]), float(a.time[-1])) for a in (b.arrays(asset) for b in data.history.values()) if len(a)]
+        if not spans:
+            return None
+        return min(s[0] for s in spans), max(s[1] for s in spans)
+
+    def _load_stored(self, asset: str) -> None:
+        data = self._asset_data(asset)
+        if data.stored_loaded or self._stored_history is None:
+            data.stored_loaded = True
+            return
+        data.stored_loaded = True
+        arrays = self._stored_history(asset)
+        if arrays is not None and len(arrays):
+            book = data.history_book(60)
+            book.merge_history_arrays(asset, arrays, 60)
+            book.advance(self._clock())
+
+    def open_view(self, asset: str, timeframe: int | str | Timeframe) -> ChartView:
+        """Derive ``asset`` at ``timeframe`` from its base data; the view then follows live ticks.
+
+        History periods that divide the timeframe are merged (finest first wins where it has
+        data), then the live ticks, which win over history for every period they cover.
+        """
+        seconds = Timeframe.parse(timeframe).seconds
+        self._load_stored(asset)
+        data = self._asset_data(asset)
+        view = ChartView(asset, seconds)
+        book = view._book
+        for period in sorted(p for p in data.history if seconds % p == 0 and p <= seconds):
+            arrays = data.history[period].arrays(asset)
+            if len(arrays):
+                book.merge_history_arrays(asset, arrays, period)
+        times, prices = data.ticks.columns()
+        if len(times):
+            current = Timeframe(seconds).floor(float(times[-1]))
+            older = times < current
+            if older.any():
+                book.merge_history_arrays(asset, aggregate_tick_arrays(times[older], prices[older], seconds), seconds)
+            book.add_ticks(Tick(asset, float(t), float(p)) for t, p in zip(times[~older], prices[~older], strict=True))
+        book.advance(self._clock())
+        view.take_closed()  # seeding is not news: only candles closed from now on are reported
+        self._view = view
+        return view
+
+    @property
+    def view(self) -> ChartView | None:
+        return self._view
