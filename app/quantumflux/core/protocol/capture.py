@@ -1,0 +1,196 @@
+"""The ``.jsonl`` capture format: reading (lenient) and writing (redacted).
+
+One JSON object per line: ``{"t", "socket", "dir", "opcode", "data"}`` (see docs/protocol.md).
+:func:`iter_capture` yields :class:`RawFrame` and skips malformed lines, counting them and
+logging the file and line; it never raises mid-file. :class:`CaptureWriter` writes frames
+with the ``auth`` session value replaced by ``"<redacted>"``.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Any
+
+from quantumflux.core.protocol.framing import RawFrame
+
+REDACTED = "<redacted>"
+#: Malformed lines logged one by one per file; later ones only go into the counts and the summary.
+LOGGED_LINES = 20
+
+_log = logging.getLogger(__name__)
+_new_tuple = tuple.__new__
+_scan_once = json.JSONDecoder().scan_once
+_DIRECTIONS = ("in", "out")
+_SESSION_TEXT = re.compile(r'("session"\s*:\s*")((?:[^"\\]|\\.)*)(")')
+_SESSION_BYTES = re.compile(rb'("session"\s*:\s*")((?:[^"\\]|\\.)*)(")')
+
+
+class CaptureReader:
+    """Iterator over the frames of one capture file; counts what it skips.
+
+    ``lines`` (non-blank lines read), ``frames`` (frames yielded), ``malformed`` (a Counter of
+    reasons) are up to date while iterating.
+    """
+
+    def __init__(self, path: str | Path, logger: logging.Logger | None = None) -> None:
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise FileNotFoundError(f"capture file not found: {self.path}")
+        self.lines = 0
+        self.frames = 0
+        self.malformed: Counter[str] = Counter()
+        self._log = logger or _log
+        self._iterator = self._read()
+
+    def __iter__(self) -> CaptureReader:
+        return self
+
+    def __next__(self) -> RawFrame:
+        return next(self._iterator)
+
+    @property
+    def malformed_lines(self) -> int:
+        return sum(self.malformed.values())
+
+    def _read(self) -> Iterator[RawFrame]:
+        scan, new, frame_type = _scan_once, _new_tuple, RawFrame
+        # errors="replace": a line with invalid UTF-8 is read (and then rejected as a frame or
+        # decoded leniently) instead of stopping the whole file.
+        with self.path.open(encoding="utf-8", errors="replace", newline="\n") as handle:
+            for number, line in enumerate(handle, 1):
+                try:
+                    obj, end = scan(line, 0)
+                    if end + 1 != len(line) and line[end:].strip():
+                        raise ValueError("extra data")
+                    t, data, opcode = obj["t"], obj["data"], obj["opcode"]
+                    frame = new(frame_type, (t, obj["socket"], obj["dir"], opcode, data))
+                except (ValueError, StopIteration):
+                    if not line.strip():
+                        continue
+                    self.lines += 1
+                    self._skip(number, "not JSON")
+                    continue
+                except (KeyError, TypeError):
+                    self.lines += 1
+                    self._skip(number, "missing field")
+                    continue
+                self.lines += 1
+                if t.__class__ is not float or data.__class__ is not str or opcode.__class__ is not int:
+                    frame = self._checked(number, frame)
+                    if frame is None:
+                        continue
+                elif frame.dir not in _DIRECTIONS or frame.socket.__class__ is not str:
+                    frame = self._checked(number, frame)
+                    if frame is None:
+                        continue
+                self.frames += 1
+                yield frame
+        if self.malformed:
+            self._log.warning(
+                "%s: %d malformed line(s) skipped (%s)", self.path, self.malformed_lines,
+                ", ".join(f"{reason}: {count}" for reason, count in self.malformed.items()),
+            )
+
+    def _checked(self, number: int, frame: RawFrame) -> RawFrame | None:
+        """Slow path: validate and normalise one frame's field types; None (counted) if unusable."""
+        t, socket, direction, opcode, data = frame
+        if isinstance(t, bool) or not isinstance(t, int | float):
+            return self._skip(number, "bad t")
+        if not isinstance(socket, str) or direction not in _DIRECTIONS:
+            return self._skip(number, "bad socket or dir")
+        if isinstance(opcode, bool) or opcode not in (1, 2) or not isinstance(data, str):
+            return self._skip(number, "bad opcode or data")
+        return RawFrame(float(t), socket, direction, int(opcode), data)
+
+    def _skip(self, number: int, reason: str) -> None:
+        self.malformed[reason] += 1
+        if self.malformed_lines <= LOGGED_LINES:
+            self._log.warning("%s:%d: skipped malformed capture line (%s)", self.path, number, reason)
+        return None
+
+
+def iter_capture(path: str | Path, logger: logging.Logger | None = None) -> CaptureReader:
+    """Frames of a ``.jsonl`` capture in file order. Raises FileNotFoundError (clear message) if missing."""
+    return CaptureReader(path, logger)
+
+
+# ------------------------------------------------------------------------ writing
+
+
+def redact_frame(frame: RawFrame) -> RawFrame:
+    """The frame with any ``"session"`` value (the ``auth`` secret) replaced by ``<redacted>``."""
+    if frame.opcode == 2:
+        try:
+            raw = base64.b64decode(frame.data)
+        except ValueError:
+            return frame
+        if b'"session"' not in raw:
+            return frame
+        return frame._replace(data=base64.b64encode(_redact_bytes(raw)).decode("ascii"))
+    if '"session"' not in frame.data:
+        return frame
+    return frame._replace(data=_redact_text(frame.data))
+
+
+def _redact_text(text: str) -> str:
+    redacted = _SESSION_TEXT.sub(lambda m: m.group(1) + REDACTED + m.group(3), text)
+    if '"session"' in _SESSION_TEXT.sub("", redacted):
+        return '42["auth",{"session":"' + REDACTED + '"}]'  # a shape we cannot edit safely: drop it all
+    return redacted
+
+
+def _redact_bytes(raw: bytes) -> bytes:
+    redacted = _SESSION_BYTES.sub(lambda m: m.group(1) + REDACTED.encode() + m.group(3), raw)
+    if b'"session"' in _SESSION_BYTES.sub(b"", redacted):
+        return b'{"session":"' + REDACTED.encode() + b'"}'
+    return redacted
+
+
+class CaptureWriter:
+    """Appends frames to a ``.jsonl`` capture, redacted, one line each, flushed per write.
+
+    Use as a context manager or call :meth:`close`.
+    """
+
+    def __init__(self, path: str | Path, *, append: bool = True) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._handle: IO[str] = self.path.open("a" if append else "w", encoding="utf-8")
+        self.frames = 0
+
+    def write(self, frame: RawFrame) -> None:
+        """Write one frame (redacted) and flush it."""
+        self._handle.write(redact_frame(frame).to_json() + "\n")
+        self._handle.flush()
+        self.frames += 1
+
+    def close(self) -> None:
+        self._handle.close()
+
+    def __enter__(self) -> CaptureWriter:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, value: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+def write_capture(path: str | Path, frames: Iterable[RawFrame]) -> int:
+    """Write ``frames`` (redacted) to a new capture file; returns the number written."""
+    with CaptureWriter(path, append=False) as writer:
+        for frame in frames:
+            writer.write(frame)
+        return writer.frames
+
+
+def frame_from_cdp(t: float, socket: str, direction: str, response: dict[str, Any]) -> RawFrame:
+    """A RawFrame from a CDP ``Network.webSocketFrame*`` ``response`` (opcode 1 text, 2 base64 binary)."""
+    return RawFrame(float(t), socket, direction, int(response.get("opcode", 1)), str(response.get("payloadData", "")))

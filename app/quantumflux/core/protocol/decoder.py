@@ -1,0 +1,526 @@
+"""Frame decoder: raw WebSocket frames → domain events (see docs/protocol.md).
+
+``Decoder.feed`` takes one :class:`RawFrame` and returns the events it completes. It never
+raises: malformed frames and unknown events are counted per kind (``stats``) and logged at
+most once per kind per minute. Events are routed with per-direction dispatch tables; the
+``updateStream`` path is tuned for throughput (millions of ticks per minute).
+
+Server time offset: broker timestamps are corrected to true UTC (see ``offset.py``). Until
+the offset is known, events that carry broker timestamps other than ticks (history, deals,
+history requests) are held back — at most until the first ticks arrive, 5 s of receive time
+pass, ``flush()`` or ``socket_closed()`` is called — then released corrected.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from binascii import Error as Base64Error
+from binascii import a2b_base64
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+from quantumflux.core.model import Tick
+from quantumflux.core.protocol import payloads
+from quantumflux.core.protocol.events import (
+    AssetsUpdated,
+    BalanceUpdated,
+    DealsClosed,
+    DealsOpened,
+    Event,
+    HistoryReceived,
+    HistoryRequested,
+    LoginAttempted,
+    LoginRejected,
+    LoginSucceeded,
+    OrderFailed,
+    OrderOpened,
+    OrderRequested,
+    PageChoiceChanged,
+    ServerOffsetMeasured,
+    SessionDisconnected,
+    SocketClosed,
+    SocketOpened,
+    TicksReceived,
+)
+from quantumflux.core.protocol.framing import PLACEHOLDER, FrameError, RawFrame, fast_loads, parse_text
+from quantumflux.core.protocol.offset import OffsetTracker
+from quantumflux.core.protocol.shapes import classify, shift_times, substitute_placeholders
+from quantumflux.core.protocol.stats import DecoderStats, RateLimitedLog, bounded_key
+
+_new_tuple = tuple.__new__
+_scan_once = json.JSONDecoder().scan_once
+_MS = 1e12
+_INF = float("inf")
+#: updateStream frames between two offset samples once the offset has settled.
+SAMPLE_EVERY = 16
+#: Receive-time seconds that timestamped events wait for the offset before they go out uncorrected.
+HOLD_SECONDS = 5.0
+#: Events that carry nothing the terminal needs; counted as ``ignored``, never logged.
+IGNORED_EVENTS = frozenset({
+    "ps", "subscribeSymbol", "unsubscribeSymbol", "subfor", "unsubfor", "signals/update",
+    "successsignals/stats", "signals/stats", "chafor", "updateTime", "user_ready", "chat_room_list",
+    "successfavorite/change", "favorite/change", "successindicator/load", "indicator/load",
+    "successprice-alert/load", "price-alert/load",
+})
+
+Handler = Callable[[RawFrame, Any, str], list[Event]]
+
+
+class _Malformed(Exception):
+    """Internal: a frame or payload to count as malformed under ``reason``."""
+
+
+class Decoder:
+    """Stateful decoder for one capture (any number of sockets). Not thread-safe: one feeder."""
+
+    def __init__(
+        self,
+        *,
+        correct_offset: bool = True,
+        logger: logging.Logger | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._log = RateLimitedLog(logger or logging.getLogger(__name__), clock=clock)
+        self._tracker = OffsetTracker(enabled=correct_offset)
+        self._reported_offset = 0.0
+        self._held: list[Event] = []
+        self._held_since = 0.0
+        self._pending_in: dict[str, Any] = {}
+        self._pending_out: dict[str, Any] = {}
+        self._placeholder_text: dict[str, str] = {}
+        self._frames = 0
+        self._ticks = 0
+        self._kinds: defaultdict[type, int] = defaultdict(int)
+        self._unknown: Counter[str] = Counter()
+        self._malformed_counts: Counter[str] = Counter()
+        self._ignored: Counter[str] = Counter()
+        self._unpaired: Counter[str] = Counter()
+        self._last_choice: dict[str, Any] = {}
+        self._since_sample = 0
+        self._fast_tick_events = 0
+        self._incoming: dict[str, Handler] = {
+            "updateStream": self._stream,
+            "updateHistoryNewFast": self._history,
+            "updateHistoryNew": self._history,
+            "loadHistoryPeriod": self._history,
+            "loadHistoryPeriodFast": self._history,
+            "updateAssets": self._assets,
+            "successupdateBalance": self._balance,
+            "successopenOrder": self._order_opened,
+            "failopenOrder": self._order_failed,
+            "updateOpenedDeals": self._deals_opened,
+            "updateClosedDeals": self._deals_closed,
+            "successcloseOrder": self._close_order,
+            "updateCharts": self._charts,
+            "successauth": self._login_succeeded,
+            "auth/success": self._login_succeeded,
+            "NotAuthorized": self._login_rejected,
+            "notAuthorized": self._login_rejected,
+            "auth_error": self._login_rejected,
+        }
+        self._outgoing: dict[str, Handler] = {
+            "auth": self._login,
+            "changeSymbol": self._change_symbol,
+            "loadHistoryPeriod": self._history_request,
+            "loadHistoryPeriodFast": self._history_request,
+            "openOrder": self._open_order,
+        }
+
+    # ------------------------------------------------------------------ public API
+
+    @property
+    def offset(self) -> float:
+        """Seconds the broker's clock is ahead of true UTC (subtracted from broker timestamps)."""
+        return self._tracker.offset
+
+    @property
+    def stats(self) -> DecoderStats:
+        """A snapshot of the counters (frames, ticks, events by kind, unknown, malformed, …)."""
+        return DecoderStats(
+            frames=self._frames,
+            ticks=self._ticks,
+            events=self._event_counts(),
+            unknown=Counter(self._unknown),
+            malformed=Counter(self._malformed_counts),
+            ignored=Counter(self._ignored),
+            unpaired=Counter(self._unpaired),
+        )
+
+    def _event_counts(self) -> Counter[str]:
+        counts = Counter({cls.__name__: n for cls, n in self._kinds.items()})
+        if self._fast_tick_events:
+            counts["TicksReceived"] += self._fast_tick_events
+        return counts
+
+    def feed(self, frame: RawFrame) -> list[Event]:
+        """Decode one frame; returns the events it completes (often none). Never raises."""
+        self._frames += 1
+        try:
+            if self._held and frame.t - self._held_since >= HOLD_SECONDS:
+                return self._feed_after_hold(frame)
+            if frame.opcode == 2:
+                return self._binary(frame)
+            name = self._placeholder_text.get(frame.data)
+            if name is not None:  # the common two-frame placeholder, seen verbatim before
+                pending = self._pending_out if frame.dir == "out" else self._pending_in
+                if frame.socket in pending:
+                    self._malformed("placeholder without binary frame", frame)
+                pending[frame.socket] = name
+                return []
+            return self._decode(frame)
+        except _Malformed as exc:
+            self._malformed(str(exc), frame)
+        except Exception as exc:  # the boundary: nothing escapes the decoder
+            self._malformed(f"unexpected {type(exc).__name__}", frame)
+        return []
+
+    def _feed_after_hold(self, frame: RawFrame) -> list[Event]:
+        """Held events waited long enough: release them uncorrected, then decode the frame."""
+        self._tracker.assume_none()
+        out = self._counted(self._release(frame))
+        self._frames -= 1
+        return out + self.feed(frame)
+
+    def socket_opened(self, socket: str, url: str, t: float) -> list[Event]:
+        """A broker WebSocket was created (CDP ``Network.webSocketCreated``)."""
+        self._drop_pending(socket)
+        return self._counted([SocketOpened(t, socket, url, _is_demo_url(url))])
+
+    def socket_closed(self, socket: str, t: float) -> list[Event]:
+        """A broker WebSocket closed: pending placeholders are dropped and held events released."""
+        self._drop_pending(socket)
+        out = self.flush()
+        return out + self._counted([SocketClosed(t, socket)])
+
+    def flush(self) -> list[Event]:
+        """Release held events now (offset assumed 0 if none was measured). Call at the end of a capture."""
+        if not self._held:
+            return []
+        self._tracker.assume_none()
+        return self._counted(self._release(None))
+
+    # ------------------------------------------------------------------ framing
+
+    def _decode(self, frame: RawFrame) -> list[Event]:
+        if frame.opcode == 2:
+            return self._binary(frame)
+        return self._counted(self._text(frame))
+
+    def _text(self, frame: RawFrame) -> list[Event]:
+        data = frame.data
+        outgoing = frame.dir == "out"
+        if frame.opcode != 1 or not isinstance(data, str):
+            raise _Malformed("unknown opcode")
+        if data == "2" or data == "3":
+            return []
+        try:
+            packet = parse_text(data)
+        except FrameError as exc:
+            raise _Malformed(_reason(exc)) from None
+        kind = packet.kind
+        if kind == "event":
+            return self._dispatch(frame, outgoing, packet.name, packet.data)
+        if kind == "binary_event":
+            if packet.attachments == 0:
+                return self._dispatch(frame, outgoing, packet.name, packet.data)
+            if packet.attachments == 1 and packet.data == PLACEHOLDER:
+                if packet.name in self._incoming or packet.name in self._outgoing:
+                    if len(self._placeholder_text) < 256:
+                        self._placeholder_text[data] = packet.name
+                self._set_pending(frame, outgoing, packet.name)
+            else:
+                self._set_pending(frame, outgoing, [packet.name, packet.data, packet.attachments, []])
+            return []
+        if kind == "disconnect":
+            return [SessionDisconnected(frame.t, frame.socket)]
+        if kind in ("error", "ack"):
+            self._ignored[kind] += 1
+        return []
+
+    def _set_pending(self, frame: RawFrame, outgoing: bool, value: Any) -> None:
+        pending = self._pending_out if outgoing else self._pending_in
+        if frame.socket in pending:
+            self._malformed("placeholder without binary frame", frame)
+        pending[frame.socket] = value
+
+    def _drop_pending(self, socket: str) -> None:
+        for pending in (self._pending_in, self._pending_out):
+            if pending.pop(socket, None) is not None:
+                self._malformed_counts["placeholder without binary frame"] += 1
+
+    def _binary(self, frame: RawFrame) -> list[Event]:
+        """Binary frames (counted here): the updateStream fast path inline, the rest dispatched."""
+        outgoing = frame.dir == "out"
+        pending = (self._pending_out if outgoing else self._pending_in).pop(frame.socket, None)
+        try:
+            text = a2b_base64(frame.data).decode()
+            try:
+                payload, end = _scan_once(text, 0)
+            except StopIteration:
+                end = -1
+            if end != len(text):
+                payload = fast_loads(text)
+        except (ValueError, Base64Error, TypeError):
+            raise _Malformed("binary payload is not base64 JSON") from None
+        if pending == "updateStream" and not outgoing and payload.__class__ is list and self._tracker.settled:
+            offset = self._tracker.offset
+            try:
+                ticks = _fast_ticks(payload, offset)
+            except (ValueError, TypeError):
+                return self._counted(self._stream_checked(frame, payload))
+            if not ticks:
+                return []
+            self._since_sample += 1
+            if self._since_sample >= SAMPLE_EVERY:
+                self._since_sample = 0
+                if self._tracker.observe(ticks[0][1] + offset, frame.t):
+                    return self._counted(self._offset_changed(frame) + self._stream_checked(frame, payload))
+            self._ticks += len(ticks)
+            self._fast_tick_events += 1
+            return [TicksReceived(frame.t, frame.socket, tuple(ticks))]
+        return self._counted(self._binary_event(frame, outgoing, pending, payload))
+
+    def _binary_event(self, frame: RawFrame, outgoing: bool, pending: Any, payload: Any) -> list[Event]:
+        if pending.__class__ is str:
+            return self._dispatch(frame, outgoing, pending, payload)
+        if pending is None:
+            name = classify(payload, outgoing)
+            self._unpaired[name or "unclassified"] += 1
+            if name is None:
+                raise _Malformed("binary frame without placeholder")
+            return self._dispatch(frame, outgoing, name, payload)
+        name, template, count, attachments = pending
+        attachments.append(payload)
+        if len(attachments) < count:
+            (self._pending_out if outgoing else self._pending_in)[frame.socket] = pending
+            return []
+        return self._dispatch(frame, outgoing, name, substitute_placeholders(template, attachments))
+
+    def _dispatch(self, frame: RawFrame, outgoing: bool, name: str, payload: Any) -> list[Event]:
+        handler = (self._outgoing if outgoing else self._incoming).get(name)
+        if handler is not None:
+            try:
+                return handler(frame, payload, name)
+            except payloads.PayloadError as exc:
+                raise _Malformed(f"{name}: {exc}") from None
+        if name in IGNORED_EVENTS:
+            self._ignored[name] += 1
+            return []
+        key = bounded_key(self._unknown, f"{name} (out)" if outgoing else name)
+        self._unknown[key] += 1
+        self._log.warning(
+            "unknown:" + key, "unknown event %r (%s) counted and skipped (%d so far)",
+            key, frame.dir, self._unknown[key],
+        )
+        return []
+
+    # ------------------------------------------------------------------ bookkeeping
+
+    def _malformed(self, reason: str, frame: RawFrame | None) -> None:
+        key = bounded_key(self._malformed_counts, reason)
+        self._malformed_counts[key] += 1
+        direction = getattr(frame, "dir", "?")
+        self._log.warning(
+            "malformed:" + key, "malformed frame (%s, %s) counted and skipped (%d so far)",
+            key, direction if direction in ("in", "out") else "?", self._malformed_counts[key],
+        )
+
+    def _counted(self, out: list[Event]) -> list[Event]:
+        for event in out:
+            self._kinds[event.__class__] += 1
+        return out
+
+    def _offset_changed(self, frame: RawFrame) -> list[Event]:
+        """After a tracker change: the report (if the value differs from the last one) and held events."""
+        out: list[Event] = []
+        offset = self._tracker.offset
+        if offset != self._reported_offset:
+            self._reported_offset = offset
+            out.append(ServerOffsetMeasured(frame.t, frame.socket, offset))
+            self._log.logger.info("broker clock is %+.0f s from UTC; broker timestamps are corrected", offset)
+        if self._held:
+            out.extend(self._release(None))
+        return out
+
+    def _release(self, frame: RawFrame | None) -> list[Event]:
+        held, self._held = self._held, []
+        offset = self._tracker.offset
+        return [shift_times(event, offset) for event in held]
+
+    def _timed(self, event: Event) -> list[Event]:
+        """Emit an event carrying broker timestamps, or hold it until the offset is known."""
+        if self._tracker.decided:
+            offset = self._tracker.offset
+            return [shift_times(event, offset) if offset else event]
+        if not self._held:
+            self._held_since = event.t_recv
+        self._held.append(event)
+        return []
+
+    # ------------------------------------------------------------------ incoming
+
+    def _stream(self, frame: RawFrame, payload: Any, name: str) -> list[Event]:
+        """``updateStream`` outside the binary fast path (single-frame form, unusual payloads)."""
+        if payload.__class__ is not list:
+            raise payloads.PayloadError("payload is not a list")
+        tracker = self._tracker
+        if tracker.settled:
+            offset = tracker.offset
+            try:
+                ticks = _fast_ticks(payload, offset)
+            except (ValueError, TypeError):
+                return self._stream_checked(frame, payload)
+            if not ticks:
+                return []
+            self._since_sample += 1
+            if self._since_sample >= SAMPLE_EVERY:
+                self._since_sample = 0
+                if tracker.observe(ticks[0][1] + offset, frame.t):
+                    return self._offset_changed(frame) + self._stream_checked(frame, payload)
+            self._ticks += len(ticks)
+            return [TicksReceived(frame.t, frame.socket, tuple(ticks))]
+        return self._stream_checked(frame, payload)
+
+    def _stream_checked(self, frame: RawFrame, payload: list[Any]) -> list[Event]:
+        """The careful path: validates every row, normalises ms/ints, samples the offset early on."""
+        raw: list[tuple[str, float, float]] = []
+        for row in payload:
+            try:
+                asset, t, price = row[0], payloads.seconds(row[1]), payloads.number(row[2], "")
+                if not isinstance(asset, str) or not asset:
+                    raise payloads.PayloadError("")
+            except (payloads.PayloadError, TypeError, IndexError, KeyError, ValueError):
+                self._malformed("updateStream: bad tick row", frame)
+                continue
+            raw.append((asset, t, price))
+        out: list[Event] = []
+        tracker = self._tracker
+        if not tracker.settled and raw:
+            changed = False
+            for _asset, t, _price in raw[: max(1, tracker.samples_needed)]:
+                changed = tracker.observe(t, frame.t) or changed
+            if changed:
+                out.extend(self._offset_changed(frame))
+        if raw:
+            offset = tracker.offset
+            ticks = tuple(Tick(asset, t - offset, price) for asset, t, price in raw)
+            self._ticks += len(ticks)
+            out.append(TicksReceived(frame.t, frame.socket, ticks))
+        return out
+
+    def _history(self, frame: RawFrame, payload: Any, name: str) -> list[Event]:
+        asset, period, ticks, candles, index, skipped = payloads.history(payload, name)
+        self._skipped_rows(name, skipped, frame)
+        event = HistoryReceived(frame.t, frame.socket, asset, period, tuple(ticks), tuple(candles), index, name)
+        return self._timed(event)
+
+    def _assets(self, frame: RawFrame, payload: Any, name: str) -> list[Event]:
+        found, skipped = payloads.assets(payload)
+        self._skipped_rows(name, skipped, frame)
+        return [AssetsUpdated(frame.t, frame.socket, tuple(found))]
+
+    def _balance(self, frame: RawFrame, payload: Any, name: str) -> list[Event]:
+        return [BalanceUpdated(frame.t, frame.socket, payloads.balance(payload))]
+
+    def _order_opened(self, frame: RawFrame, payload: Any, name: str) -> list[Event]:
+        deal = payloads.deal(payload, closed=False)
+        out: list[Event] = []
+        if not self._tracker.decided and deal.open_time is not None:
+            if self._tracker.observe(deal.open_time, frame.t):  # a deal opened now is a clock sample
+                out.extend(self._offset_changed(frame))
+        return out + self._timed(OrderOpened(frame.t, frame.socket, deal))
+
+    def _order_failed(self, frame: RawFrame, payload: Any, name: str) -> list[Event]:
+        error, asset, amount = payloads.fail_order(payload)
+        return [OrderFailed(frame.t, frame.socket, error, asset, amount)]
+
+    def _deals_opened(self, frame: RawFrame, payload: Any, name: str) -> list[Event]:
+        found, skipped = payloads.deals(payload, closed=False)
+        self._skipped_rows(name, skipped, frame)
+        return self._timed(DealsOpened(frame.t, frame.socket, tuple(found)))
+
+    def _deals_closed(self, frame: RawFrame, payload: Any, name: str) -> list[Event]:
+        found, skipped = payloads.deals(payload, closed=True)
+        self._skipped_rows(name, skipped, frame)
+        return self._timed(DealsClosed(frame.t, frame.socket, tuple(found), None))
+
+    def _close_order(self, frame: RawFrame, payload: Any, name: str) -> list[Event]:
+        found, profit, skipped = payloads.close_order(payload)
+        self._skipped_rows(name, skipped, frame)
+        return self._timed(DealsClosed(frame.t, frame.socket, tuple(found), profit))
+
+    def _charts(self, frame: RawFrame, payload: Any, name: str) -> list[Event]:
+        choice = payloads.chart_choice(payload)
+        if choice is None or self._last_choice.get(frame.socket) == choice:
+            return []
+        self._last_choice[frame.socket] = choice
+        return [PageChoiceChanged(frame.t, frame.socket, choice, "updateCharts")]
+
+    def _login_succeeded(self, frame: RawFrame, payload: Any, name: str) -> list[Event]:
+        return [LoginSucceeded(frame.t, frame.socket)]
+
+    def _login_rejected(self, frame: RawFrame, payload: Any, name: str) -> list[Event]:
+        return [LoginRejected(frame.t, frame.socket, payloads.rejection(payload, name))]
+
+    # ------------------------------------------------------------------ outgoing
+
+    def _login(self, frame: RawFrame, payload: Any, name: str) -> list[Event]:
+        is_demo, uid = payloads.login(payload)  # reads isDemo and uid only: the session stays unread
+        return [LoginAttempted(frame.t, frame.socket, is_demo, uid)]
+
+    def _change_symbol(self, frame: RawFrame, payload: Any, name: str) -> list[Event]:
+        choice = payloads.change_symbol(payload)
+        self._last_choice[frame.socket] = choice
+        return [PageChoiceChanged(frame.t, frame.socket, choice, "changeSymbol")]
+
+    def _history_request(self, frame: RawFrame, payload: Any, name: str) -> list[Event]:
+        asset, period, index, t, offset = payloads.history_request(payload)
+        return self._timed(HistoryRequested(frame.t, frame.socket, asset, period, index, t, offset))
+
+    def _open_order(self, frame: RawFrame, payload: Any, name: str) -> list[Event]:
+        asset, amount, direction, expiry, request_id, is_demo = payloads.open_order(payload)
+        return [OrderRequested(frame.t, frame.socket, asset, amount, direction, expiry, request_id, is_demo)]
+
+    def _skipped_rows(self, name: str, skipped: int, frame: RawFrame) -> None:
+        if skipped:
+            self._malformed_counts[f"{name}: bad row"] += skipped - 1
+            self._malformed(f"{name}: bad row", frame)
+
+
+def _fast_ticks(
+    payload: list[Any], offset: float, *,
+    new: Callable[..., Any] = _new_tuple, tick: type = Tick, kind: type = type, text: type = str,
+    real: type = float, low: float = 0.0, high: float = _MS, inf: float = _INF,
+) -> list[Tick]:
+    """Ticks from well-formed ``[asset, time, price]`` rows; ValueError/TypeError on anything else."""
+    ticks: list[Tick] = []
+    append = ticks.append
+    for asset, t, price in payload:
+        if kind(asset) is not text or kind(t) is not real or kind(price) is not real:
+            raise ValueError
+        if not (low < t < high and -inf < price < inf):  # also false for NaN
+            raise ValueError
+        append(new(tick, (asset, t - offset, price)))
+    return ticks
+
+
+def _reason(exc: Exception) -> str:
+    """A bounded reason from a framing error (no frame content)."""
+    text = str(exc).split(":")[0]
+    return text.split("'")[0].strip() or "bad frame"
+
+
+def _is_demo_url(url: str) -> bool | None:
+    try:
+        host = (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return None
+    if host.startswith("demo") or ".demo" in host or "-demo" in host:
+        return True
+    if "po.market" in host or "pocketoption" in host or "po2.market" in host:
+        return False
+    return None

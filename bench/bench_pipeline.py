@@ -1,0 +1,161 @@
+"""Benchmark: recorded frames → decoder → candle formation, against bare ``json.loads``.
+
+Generates (deterministically, in a temp dir) a capture shaped like real PocketOption
+traffic — mostly two-frame ``updateStream`` (placeholder + base64 binary) with 1–3 ticks of
+several assets per frame, some single-frame ``updateStream``, pings, keep-alives and
+chart updates — then measures, on one core (CPU time of this process):
+
+1. bare parse: ``json.loads`` of every capture line;
+2. decode: ``iter_capture`` + ``Decoder.feed``;
+3. pipeline: decode + ``CandleBook(1m).add_ticks`` for every ``TicksReceived``.
+
+Floors (issue 2): pipeline ≥ 150,000 ticks/s and pipeline ≤ 4× bare parse.
+
+    .venv/bin/python bench/bench_pipeline.py              # 1,000,000 frames
+    .venv/bin/python bench/bench_pipeline.py --frames 100000
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import gc
+import json
+import random
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from quantumflux.core.candles import CandleBook
+from quantumflux.core.protocol.capture import iter_capture
+from quantumflux.core.protocol.decoder import Decoder
+from quantumflux.core.protocol.events import TicksReceived
+
+ASSETS = ("EURUSD_otc", "GBPUSD_otc", "AUDCAD_otc", "#AAPL_otc", "BTCUSD_otc", "USDJPY_otc", "EURJPY_otc")
+START = 1_764_000_000.0
+SOCKET = "12345.67"
+PLACEHOLDER = '451-["updateStream",{"_placeholder":true,"num":0}]'
+
+
+def generate(path: Path, frames: int, seed: int = 7) -> None:
+    """Write ``frames`` capture lines to ``path`` (same seed → same file)."""
+    rng = random.Random(seed)
+    prices = {asset: 1.0 + index * 0.37 for index, asset in enumerate(ASSETS)}
+    now = START
+    written = 0
+    with path.open("w", encoding="utf-8") as handle:
+        write = handle.write
+        while written < frames:
+            now += rng.uniform(0.005, 0.03)
+            roll = rng.random()
+            if roll < 0.90 and written + 2 <= frames:
+                payload = json.dumps(_ticks(rng, prices, now), separators=(",", ":")).encode()
+                write(_line(now, "in", 1, PLACEHOLDER))
+                write(_line(now + 0.0003, "in", 2, base64.b64encode(payload).decode("ascii")))
+                written += 2
+                continue
+            if roll < 0.97:
+                text = "42" + json.dumps(["updateStream", _ticks(rng, prices, now)], separators=(",", ":"))
+                write(_line(now, "in", 1, text))
+            elif roll < 0.985:
+                write(_line(now, "in", 1, "2"))
+            elif roll < 0.995:
+                write(_line(now, "out", 1, '42["ps"]'))
+            else:
+                settings = json.dumps({"symbol": "EURUSD_otc", "chartPeriod": 60})
+                text = "42" + json.dumps(["updateCharts", [{"chart_id": "chart-1", "settings": settings}]])
+                write(_line(now, "in", 1, text))
+            written += 1
+
+
+def _ticks(rng: random.Random, prices: dict[str, float], now: float) -> list[list[object]]:
+    rows: list[list[object]] = []
+    for asset in rng.sample(ASSETS, rng.randint(1, 3)):
+        prices[asset] = round(prices[asset] * (1.0 + rng.gauss(0.0, 0.0002)), 5)
+        rows.append([asset, round(now - rng.uniform(0.05, 0.4), 3), prices[asset]])
+    return rows
+
+
+def _line(t: float, direction: str, opcode: int, data: str) -> str:
+    return json.dumps({"t": round(t, 4), "socket": SOCKET, "dir": direction, "opcode": opcode, "data": data},
+                      separators=(",", ":")) + "\n"
+
+
+def bare_parse(path: Path) -> int:
+    loads = json.loads
+    count = 0
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            loads(line)
+            count += 1
+    return count
+
+
+def decode_only(path: Path) -> int:
+    decoder = Decoder()
+    feed = decoder.feed
+    for frame in iter_capture(path):
+        feed(frame)
+    decoder.flush()
+    return decoder.stats.ticks
+
+
+def pipeline(path: Path) -> int:
+    decoder = Decoder()
+    book = CandleBook("1m")
+    feed, add_ticks = decoder.feed, book.add_ticks
+    for frame in iter_capture(path):
+        for event in feed(frame):
+            if event.__class__ is TicksReceived:
+                add_ticks(event.ticks)
+    decoder.flush()
+    if not book.assets():
+        raise SystemExit("pipeline formed no candles: the benchmark is broken")
+    return decoder.stats.ticks
+
+
+def measure(function: Callable[[Path], int], path: Path, repeat: int) -> tuple[float, float, int]:
+    """Best CPU time and its wall time over ``repeat`` runs, and the function's result."""
+    best_cpu, best_wall, result = float("inf"), 0.0, 0
+    for _ in range(repeat):
+        gc.collect()
+        wall, cpu = time.perf_counter(), time.process_time()
+        result = function(path)
+        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+        if cpu < best_cpu:
+            best_cpu, best_wall = cpu, wall
+    return best_cpu, best_wall, result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--frames", type=int, default=1_000_000, help="frames in the generated capture")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per measurement (best is reported)")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="qf-bench-") as folder:
+        path = Path(folder) / "capture.jsonl"
+        started = time.perf_counter()
+        generate(path, args.frames)
+        print(f"generated {args.frames:,} frames ({path.stat().st_size / 1e6:.1f} MB) "
+              f"in {time.perf_counter() - started:.1f} s")
+        bare_cpu, bare_wall, lines = measure(bare_parse, path, args.repeat)
+        decode_cpu, decode_wall, ticks = measure(decode_only, path, args.repeat)
+        pipe_cpu, pipe_wall, pipe_ticks = measure(pipeline, path, args.repeat)
+    if pipe_ticks != ticks:
+        raise SystemExit(f"decode and pipeline disagree on the tick count: {ticks} vs {pipe_ticks}")
+    ratio = pipe_cpu / bare_cpu
+    rate = ticks / pipe_cpu
+    print(f"lines {lines:,}  ticks {ticks:,}   (CPU seconds; wall in brackets)")
+    print(f"bare json.loads     {bare_cpu:7.2f} s  [{bare_wall:.2f}]  {lines / bare_cpu:,.0f} lines/s")
+    print(f"decode only         {decode_cpu:7.2f} s  [{decode_wall:.2f}]  {ticks / decode_cpu:,.0f} ticks/s")
+    print(f"decode + candles    {pipe_cpu:7.2f} s  [{pipe_wall:.2f}]  {rate:,.0f} ticks/s")
+    print(f"pipeline / bare parse = {ratio:.2f}x   (floors: >= 150,000 ticks/s, <= 4x)")
+    ok = rate >= 150_000 and ratio <= 4.0
+    print("floors: " + ("MET" if ok else "NOT MET"))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
