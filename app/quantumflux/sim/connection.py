@@ -50,7 +50,7 @@ class ClientConnection:
         self.authenticated = False
         self.is_demo = True
         self.counts: dict[str, int] = {}
-        self._queue: asyncio.Queue[Message] = asyncio.Queue()
+        self._queue: asyncio.Queue[tuple[float, Message]] = asyncio.Queue()
         self._pong = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -81,14 +81,15 @@ class ClientConnection:
             return
         faults = self.broker.faults
         rng = self.broker.fault_rng
+        due = time.monotonic() + faults.delay_ms / 1000.0
         if faults.malformed and rng.random() < faults.malformed:
-            self._queue.put_nowait((self.broker.malformed_frame(),))
-        self._queue.put_nowait(message)
+            self._queue.put_nowait((due, (self.broker.malformed_frame(),)))
+        self._queue.put_nowait((due, message))
         if faults.duplicate and rng.random() < faults.duplicate:
-            self._queue.put_nowait(message)
+            self._queue.put_nowait((due, message))
 
     def close_after_flush(self) -> None:
-        self._queue.put_nowait(_CLOSE)
+        self._queue.put_nowait((time.monotonic(), _CLOSE))
 
     def abort(self) -> None:
         """Drop the socket abruptly (no close handshake), as a network failure would."""
@@ -99,13 +100,13 @@ class ClientConnection:
     async def _writer(self) -> None:
         try:
             while True:
-                message = await self._queue.get()
+                due, message = await self._queue.get()
+                wait = due - time.monotonic()
+                if wait > 0:  # the delay fault: every message leaves delay_ms after it was queued
+                    await asyncio.sleep(wait)
                 if message is _CLOSE:
                     await self.socket.close()
                     return
-                delay = self.broker.faults.delay_ms
-                if delay:
-                    await asyncio.sleep(delay / 1000.0)
                 for frame in message:
                     await self.socket.send(frame)
         except ConnectionClosed:

@@ -209,6 +209,7 @@ class PracticeBroker:
             ping_interval=None,
             compression=None,
             max_size=2**20,
+            close_timeout=1.0,
             server_header="QuantumFlux-practice-broker",
         )
 

@@ -1,0 +1,145 @@
+"""Fault injection: spec parsing, malformed/duplicate frames, drops, refused reconnects, control API."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+import websocket
+from sim_wire_client import WireClient
+
+from quantumflux.core.protocol.framing import FrameError, parse_text
+from quantumflux.sim import FaultSpec, PracticeBroker
+
+
+def _http(url: str, method: str = "GET") -> tuple[int, object]:
+    request = urllib.request.Request(url, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=5) as answer:
+            return answer.status, json.loads(answer.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()
+
+
+def test_fault_spec_parsing():
+    spec = FaultSpec.parse("drop_after=30, refuse_reconnect=5,malformed=0.01,delay_ms=50,duplicate=0.02,"
+                           "slow_buttons_ms=500,rename_selector=call_button,rename_selector=put_button:x-put")
+    assert spec.drop_after == 30 and spec.refuse_reconnect == 5 and spec.malformed == 0.01
+    assert spec.delay_ms == 50 and spec.duplicate == 0.02 and spec.slow_buttons_ms == 500
+    assert spec.rename_selectors == {"call_button": "qf-renamed-call_button", "put_button": "x-put"}
+    assert FaultSpec.parse(str(spec)) == spec
+    assert FaultSpec.parse(None) == FaultSpec() == FaultSpec.parse("")
+    for bad, message in (("bogus=1", "unknown fault"), ("malformed=2", "ratio"), ("delay_ms=-1", "negative"),
+                         ("drop_after", "needs a value"), ("delay_ms=soon", "needs a number")):
+        with pytest.raises(ValueError, match=message):
+            FaultSpec.parse(bad)
+
+
+def _is_malformed(frame: tuple[int, bytes], previous: tuple[int, bytes] | None) -> bool:
+    opcode, data = frame
+    if opcode == websocket.ABNF.OPCODE_BINARY:
+        placeholder = previous is not None and previous[1].startswith(b"451-")
+        try:
+            json.loads(data)
+        except ValueError:
+            return True
+        return not placeholder
+    try:
+        parse_text(data.decode())
+    except FrameError:
+        return True
+    return False
+
+
+def test_malformed_frames_are_injected_at_the_ratio_and_the_stream_survives():
+    with PracticeBroker(assets=40, faults="malformed=0.2", seed=5) as broker:
+        client = WireClient(broker.ws_url)
+        client.login()
+        client.read_for(1.5)
+        client.close()
+    frames = client.frames
+    bad = sum(_is_malformed(frame, frames[i - 1] if i else None) for i, frame in enumerate(frames))
+    assert client.messages > 100
+    ratio = bad / client.messages
+    assert 0.1 < ratio < 0.3
+    assert len(client.ticks()) > 100
+
+
+def test_duplicate_and_delay():
+    with PracticeBroker(assets=3, faults="duplicate=1,delay_ms=300") as broker:
+        started = time.time()
+        client = WireClient(broker.ws_url)
+        assert time.time() - started >= 0.25
+        client.login()
+        client.wait_for("updateAssets")
+        client.wait_for("updateAssets")
+        client.close()
+    assert [event.name for event in client.events[:2]] == ["successauth", "successauth"]
+
+
+def test_drop_after_then_refused_reconnect_then_accepted():
+    with PracticeBroker(assets=3, faults="drop_after=0.8,refuse_reconnect=1") as broker:
+        client = WireClient(broker.ws_url)
+        client.login()
+        started = time.time()
+        with pytest.raises((websocket.WebSocketConnectionClosedException, ConnectionError)):
+            client.read_for(5)
+        assert time.time() - started < 1.5
+        with pytest.raises(websocket.WebSocketBadStatusException) as refused:
+            WireClient(broker.ws_url)
+        assert refused.value.status_code == 503
+        time.sleep(1.1)
+        broker.set_faults(None)
+        again = WireClient(broker.ws_url)
+        assert again.login().name == "successauth"
+        again.close()
+
+
+def test_control_endpoint_faults_ledger_drop_and_restart():
+    with PracticeBroker(assets=5, min_expiry=1) as broker:
+        base = broker.url.rstrip("/")
+        status, faults = _http(base + "/control/faults?slow_buttons_ms=700&rename_selector=call_button", "POST")
+        assert status == 200 and faults["slow_buttons_ms"] == 700
+        status, config = _http(base + "/page-config.json")
+        assert config["slow_buttons_ms"] == 700
+        assert config["rename_selectors"] == {"call_button": "qf-renamed-call_button"}
+        assert config["session"] and config["socket_path"] == "/socket.io/?EIO=4&transport=websocket"
+        status, message = _http(base + "/control/faults?malformed=7", "POST")
+        assert status == 400 and "ratio" in message
+        assert broker.faults.slow_buttons_ms == 700  # a bad spec keeps the old faults
+        assert _http(base + "/control/drop")[0] == 405
+
+        client = WireClient(broker.ws_url)
+        client.login()
+        client.send_event("openOrder", {"asset": "EURUSD_otc", "amount": 5, "action": "put", "time": 60,
+                                        "requestId": "ctl-1"})
+        client.wait_for("successopenOrder")
+        status, ledger = _http(base + "/control/ledger")
+        assert status == 200 and ledger[-1]["request_id"] == "ctl-1" and ledger[-1]["status"] == "opened"
+        assert _http(base + "/control/drop", "POST")[1] == {"dropped": 1}
+        with pytest.raises((websocket.WebSocketConnectionClosedException, ConnectionError)):
+            client.read_for(3)
+
+        port = broker.port
+        assert _http(base + "/control/restart", "POST")[0] == 202
+        time.sleep(0.5)
+        assert broker.port == port
+        again = WireClient(broker.ws_url)
+        assert again.login().name == "successauth"
+        opened = again.wait_for("updateOpenedDeals").payload
+        assert [deal["requestId"] for deal in opened] == ["ctl-1"]
+        again.close()
+        broker.restart()
+        assert _http(base + "/control/state")[1]["orders"] == 1
+
+
+def test_http_routes_and_socket_query_checks():
+    with PracticeBroker(assets=2) as broker:
+        base = broker.url.rstrip("/")
+        assert _http(base + "/nothing-here")[0] == 404
+        assert _http(base + "/static/../server.py")[0] == 404
+        assert _http(base + "/socket.io/?EIO=3&transport=polling")[0] == 400
+        assert _http(base + "/page-config.json", "POST")[0] == 405
