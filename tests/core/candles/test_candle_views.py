@@ -26,9 +26,12 @@ def live_session(draw):
 @given(session=live_session(), timeframe=st.sampled_from([5, 15, 30, 60, 300, 900, 3600]))
 def test_view_equals_a_book_formed_directly_at_that_timeframe(session, timeframe):
     ticks, clock = session
+    # another asset ticking far ahead must not close this asset's candles
+    other = [Tick("OTHER", tick.time + 5_000, tick.price) for tick in ticks]
+    stream = sorted(ticks + other, key=lambda tick: tick.time)
     multi, direct = MultiTimeframeBook(), CandleBook(timeframe)
     for book in (multi, direct):
-        book.add_ticks(ticks)
+        book.add_ticks(stream)
         if clock is not None:
             book.advance(clock)
     view = multi.view(ASSET, timeframe)

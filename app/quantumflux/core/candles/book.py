@@ -98,7 +98,7 @@ class CandleBook:
             raise ValueError(f"max_closed must be a positive number of candles, got {max_closed}")
         self._max_closed = max_closed
         self._series: dict[str, _Series] = {}
-        self._clock = -_INF  # the latest time the book knows has been reached
+        self._clock = -_INF  # the latest advance(now)
 
     # ------------------------------------------------------------------ live ticks
 
@@ -158,8 +158,6 @@ class CandleBook:
             live=True, first_time=time, last_time=time,
         )
         series.seen_live = True
-        if start > self._clock:
-            self._clock = start
         if closed is not None and self._on_closed is not None:
             self._on_closed(closed)
 
@@ -287,7 +285,7 @@ class CandleBook:
 
     @property
     def clock(self) -> float:
-        """The latest time the book knows was reached (advance() or a new candle's start)."""
+        """The latest ``now`` given to :meth:`advance` (-inf before the first call)."""
         return self._clock
 
     def clear(self, asset: str | None = None) -> None:

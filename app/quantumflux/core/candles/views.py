@@ -119,15 +119,21 @@ class MultiTimeframeBook:
         """Candles of ``asset`` at ``timeframe``, derived locally from one base book.
 
         The closed part is cached until the base book closes another candle, so calling this
-        on every repaint is cheap. The last derived candle stays forming until the book's clock
-        passes its end.
+        on every repaint is cheap. The last derived candle stays forming while the asset's base
+        candle forms inside it, and otherwise until the book's clock (``advance``) passes its end.
         """
         seconds = Timeframe.parse(timeframe).seconds
         book = self._books[self.base_for(seconds)]
         derived, partial, head, head_partial = self._derived_closed(book, asset, seconds)
         base_forming = book.forming(asset)
-        known = book.clock if base_forming is None else max(book.clock, base_forming.time)
-        open_row = len(derived) > 0 and derived.time[-1] + seconds > known
+        open_row = False
+        if len(derived):
+            last = float(derived.time[-1])
+            if base_forming is None:
+                open_row = last + seconds > book.clock
+            else:  # the base's forming candle is in that period, or the period has not ended yet
+                open_row = (base_forming.time // seconds) * seconds == last or last + seconds > max(
+                    book.clock, base_forming.time)
         forming = _combine(asset, seconds, derived, partial, open_row, base_forming)
         if open_row:
             derived, partial = head, head_partial
