@@ -190,3 +190,24 @@ def test_history_before_live_loses_no_tick_silently_and_duplicates_nothing(case)
     assert book.late_ticks(ASSET) == len(late)
     for candle in candles:
         assert candle.low <= min(candle.open, candle.close) and candle.high >= max(candle.open, candle.close)
+
+
+def test_merge_history_arrays_matches_candle_objects_and_rejects_bad_rows():
+    history = [history_candle(T0 + 60 * i, 1 + i / 10) for i in range(30)]
+    from_objects, from_arrays = CandleBook("5m"), CandleBook("5m")
+    from_objects.merge_history(ASSET, candles=iter(history))  # any iterable is accepted
+    from_arrays.merge_history_arrays(ASSET, CandleArrays.from_candles(history), "1m")
+    assert from_arrays.closed(ASSET) == from_objects.closed(ASSET)
+    assert from_arrays.forming(ASSET) == from_objects.forming(ASSET)
+    bad = CandleArrays.from_candles(history[:3] + [Candle(ASSET, 60, T0 + 200, 1, 0.9, 0.8, 1)])
+    with pytest.raises(ValueError, match="row 3 has a time not aligned"):
+        from_arrays.merge_history_arrays(ASSET, bad, 60)
+    with pytest.raises(ValueError, match="does not divide"):
+        from_arrays.merge_history_arrays(ASSET, CandleArrays.from_candles(history), "2m")
+    assert from_arrays.closed(ASSET) == from_objects.closed(ASSET)
+
+
+def test_merging_nothing_leaves_no_trace():
+    book = CandleBook("1m")
+    book.merge_history(ASSET)
+    assert book.assets() == []

@@ -243,8 +243,9 @@ class CandleBook:
         if series is None:
             series = _Series(CandleBuffer(limit=self._max_closed))
         known_time = max(self._clock, series.last_time)
-        closed_forming = merge_into(series, asset, self._period, ticks, candles, known_time, sources)
-        self._series[asset] = series
+        closed_forming = merge_into(series, asset, self._period, list(ticks), list(candles), known_time, sources)
+        if series.has_forming or len(series.buffer):
+            self._series[asset] = series
         if closed_forming is not None and self._on_closed is not None:
             self._notify([closed_forming])
 

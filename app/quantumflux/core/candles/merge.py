@@ -120,7 +120,7 @@ def _unique_sorted(arrays: CandleArrays, flagged: np.ndarray) -> tuple[CandleArr
     return arrays.select(keep), flagged[keep]
 
 
-def _candle_source(asset: str, period: int, timeframe: int, arrays: CandleArrays, flagged: np.ndarray) -> _Rows:
+def _candle_source(period: int, timeframe: int, arrays: CandleArrays, flagged: np.ndarray) -> _Rows:
     source, flagged = _unique_sorted(arrays, flagged)
     derived = derive(source, period, source=timeframe)
     partial = _first_partial(float(source.time[0]), derived)
@@ -157,10 +157,10 @@ def history_rows(
         by_timeframe.setdefault(candle.timeframe, []).append(candle)
     for timeframe, group in by_timeframe.items():
         flagged = np.array([c.partial for c in group], dtype=np.bool_)
-        parts.append(_candle_source(asset, period, timeframe, CandleArrays.from_candles(group), flagged))
+        parts.append(_candle_source(period, timeframe, CandleArrays.from_candles(group), flagged))
     for timeframe, arrays in sources:
         if len(arrays):
-            parts.append(_candle_source(asset, period, timeframe, arrays, np.zeros(len(arrays), np.bool_)))
+            parts.append(_candle_source(period, timeframe, arrays, np.zeros(len(arrays), np.bool_)))
     if not parts:
         empty = CandleArrays.empty()
         return _Rows(empty, np.zeros(0, np.bool_), np.zeros(0, np.bool_), np.zeros(0, np.int64))
