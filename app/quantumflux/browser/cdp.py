@@ -266,6 +266,8 @@ class CdpCapture:
         self._attached_targets.add(str(info.get("targetId", "")))
         if kind in _CAPTURED_TYPES:
             self._send("Network.enable", {"maxPostDataSize": 0}, session)
+            if kind in ("page", "iframe"):
+                self._send("Page.enable", None, session)  # frameNavigated: the old document's sockets are gone
             # Frames and workers inside the page (out-of-process iframes) get their own sessions.
             self._send("Target.setAutoAttach", _AUTO_ATTACH, session)
         if params.get("waitingForDebugger"):
@@ -274,12 +276,22 @@ class CdpCapture:
     def _on_detached(self, params: dict[str, Any], _session: str | None) -> None:
         session = str(params.get("sessionId", ""))
         self._sessions.pop(session, None)
+        self._close_session_sockets(session)
+        self._attached_targets.discard(str(params.get("targetId", "")))
+
+    def _on_navigated(self, params: dict[str, Any], session: str | None) -> None:
+        """A main-frame navigation or reload: Chrome reports no close for the old document's sockets."""
+        frame = params.get("frame") or {}
+        if frame.get("parentId") or session is None:
+            return
+        self._close_session_sockets(session)
+
+    def _close_session_sockets(self, session: str) -> None:
         now = self._clock()
         for socket_id in [s for s, owner in self._socket_sessions.items() if owner == session]:
             del self._socket_sessions[socket_id]
             if self._open_sockets.pop(socket_id, None) is not None:
                 self._emit(WebSocketClosed(now, socket_id))
-        self._attached_targets.discard(str(params.get("targetId", "")))
 
     def _on_target(self, params: dict[str, Any], _session: str | None) -> None:
         info = params.get("targetInfo") or {}
@@ -297,6 +309,7 @@ _HANDLERS: dict[str, Callable[[CdpCapture, dict[str, Any], str | None], None]] =
     "Network.webSocketFrameSent": CdpCapture._on_sent,
     "Network.webSocketCreated": CdpCapture._on_created,
     "Network.webSocketClosed": CdpCapture._on_closed,
+    "Page.frameNavigated": CdpCapture._on_navigated,
     "Target.attachedToTarget": CdpCapture._on_attached,
     "Target.detachedFromTarget": CdpCapture._on_detached,
     "Target.targetCreated": CdpCapture._on_target,
