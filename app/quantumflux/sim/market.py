@@ -1,0 +1,211 @@
+"""What the practice broker does on the socket: client events, the tick stream, deal closing, noise.
+
+``MarketBehaviour`` is a mixin of :class:`quantumflux.sim.server.PracticeBroker`; it runs on the
+broker's event loop and uses the broker's state (assets, prices, order desk, clients, faults).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import logging
+import random
+import threading
+import time
+from typing import Any
+
+from quantumflux.core.model import Tick
+from quantumflux.sim.assets import SimAsset, asset_row
+from quantumflux.sim.connection import ClientConnection
+from quantumflux.sim.faults import FaultSpec
+from quantumflux.sim.orders import UID, Failure, OrderDesk
+from quantumflux.sim.prices import PriceSource
+from quantumflux.sim.wire import (
+    BINARY_SHARE,
+    Message,
+    charts_payload,
+    event,
+    history_payload,
+    load_history_payload,
+    noise_messages,
+    tick_messages,
+)
+
+log = logging.getLogger(__name__)
+
+_HOUSEKEEPING_SECONDS = 0.05
+_NOISE_SECONDS = 2.0
+_QUIET_EVENTS = {"ps", "subscribeSymbol", "unsubscribeSymbol", "subfor", "unsubfor", "favorite/change"}
+
+
+class MarketBehaviour:
+    """Event handlers and background loops of the practice broker (see the module docstring)."""
+
+    assets: tuple[SimAsset, ...]
+    prices: PriceSource
+    desk: OrderDesk
+    faults: FaultSpec
+    epoch: float
+    tick_rate: float
+    history_seconds: float
+    min_expiry: int
+    _session: str | None
+    _by_symbol: dict[str, SimAsset]
+    _active: list[str]
+    _clients: set[ClientConnection]
+    _wire_rng: random.Random
+    _ticks: collections.deque[Tick]
+    _ticks_lock: threading.Lock
+
+    def note_drop(self) -> None:  # provided by the broker
+        raise NotImplementedError
+
+    def default_asset(self) -> str:
+        return self._active[0] if self._active else self.assets[0].symbol
+
+    # ------------------------------------------------------------------ events
+
+    def _message(self, name: str, payload: Any) -> Message:
+        return event(name, payload, binary=self._wire_rng.random() < BINARY_SHARE)
+
+    def _broadcast(self, is_demo: bool, *messages: Message) -> None:
+        for client in list(self._clients):
+            if client.authenticated and client.is_demo == is_demo:
+                for message in messages:
+                    client.send(message)
+
+    def _balance_message(self, is_demo: bool) -> Message:
+        payload = {"uid": UID, "balance": self.desk.balance(is_demo), "isDemo": 1 if is_demo else 0}
+        return self._message("successupdateBalance", payload)
+
+    def on_event(self, client: ClientConnection, name: str, payload: Any) -> None:
+        """Handle one client event (called on the loop by the connection)."""
+        if name == "auth":
+            self._on_auth(client, payload)
+        elif name in _QUIET_EVENTS or not client.authenticated:
+            return
+        elif name == "changeSymbol":
+            self._on_change_symbol(client, payload)
+        elif name in ("loadHistoryPeriod", "loadHistoryPeriodFast"):
+            try:
+                data = load_history_payload(self.prices, payload if isinstance(payload, dict) else {},
+                                            time.time(), self.epoch)
+            except (ValueError, KeyError, TypeError) as exc:
+                log.info("sim: bad %s request: %s", name, exc)
+                return
+            client.send(self._message(name, data))
+        elif name == "openOrder":
+            self._on_open_order(client, payload)
+
+    def _on_auth(self, client: ClientConnection, payload: Any) -> None:
+        session = payload.get("session") if isinstance(payload, dict) else None
+        valid = isinstance(session, str) and bool(session.strip())
+        if valid and self._session is not None:
+            valid = session == self._session
+        if not valid:
+            client.reject()
+            return
+        demo_flag = payload.get("isDemo", 1)
+        client.is_demo = str(demo_flag).strip().lower() not in ("0", "false")
+        client.authenticated = True
+        exp_time = int(time.time()) // 86400 * 86400 + 86400
+        rows = [asset_row(asset, self.min_expiry, exp_time) for asset in self.assets]
+        symbol = self.default_asset()
+        for message in (
+            event("successauth", {"id": client.sid}),
+            self._balance_message(client.is_demo),
+            self._message("updateAssets", rows),
+            event("updateCharts", charts_payload(symbol, 60, 10)),
+            self._message("updateOpenedDeals", self.desk.opened_deals(client.is_demo)),
+            self._message("updateClosedDeals", self.desk.closed_deals(client.is_demo)),
+        ):
+            client.send(message)
+
+    def _on_change_symbol(self, client: ClientConnection, payload: Any) -> None:
+        if not isinstance(payload, dict) or payload.get("asset") not in self._by_symbol:
+            return
+        period = payload.get("period", 60)
+        if not isinstance(period, int) or isinstance(period, bool) or period <= 0:
+            return
+        data = history_payload(self.prices, payload["asset"], period, time.time(), self.history_seconds, self.epoch)
+        client.send(self._message("updateHistoryNewFast", data))
+
+    def _on_open_order(self, client: ClientConnection, payload: Any) -> None:
+        result = self.desk.open(payload, client.is_demo, time.time())
+        if isinstance(result, Failure):
+            client.send(self._message("failopenOrder", result.payload()))
+            return
+        client.send(self._message("successopenOrder", result))
+        self._broadcast(
+            client.is_demo,
+            self._message("updateOpenedDeals", self.desk.opened_deals(client.is_demo)),
+            self._balance_message(client.is_demo),
+        )
+
+    # ------------------------------------------------------------------ loops
+
+    async def _tick_loop(self) -> None:
+        period = min(0.1, 0.5 / self.tick_rate)
+        last = time.time()
+        while True:
+            await asyncio.sleep(period)
+            now = time.time()
+            clients = [client for client in list(self._clients) if client.authenticated]
+            if clients:
+                self._emit_ticks(clients, last, now)
+            last = now
+
+    def _emit_ticks(self, clients: list[ClientConnection], start: float, end: float) -> None:
+        groups: list[list[list[Any]]] = []
+        recorded: list[Tick] = []
+        for symbol in self._active:
+            times, prices = self.prices.ticks(symbol, start, end)
+            if len(times):
+                group = [[symbol, float(t), float(p)] for t, p in zip(times, prices, strict=True)]
+                groups.append(group)
+                recorded.extend(Tick(symbol, t, p) for _, t, p in group)
+        if not groups:
+            return
+        self._wire_rng.shuffle(groups)
+        with self._ticks_lock:
+            self._ticks.extend(recorded)
+        messages = tick_messages(groups, self._wire_rng)
+        for client in clients:
+            for message in messages:
+                client.send(message)
+
+    async def _housekeeping(self) -> None:
+        """Close expired deals and apply the drop_after fault."""
+        while True:
+            await asyncio.sleep(_HOUSEKEEPING_SECONDS)
+            now = time.time()
+            closed = self.desk.close_due(now)
+            for is_demo in (True, False):
+                deals = [deal for deal in closed if bool(deal["isDemo"]) == is_demo]
+                if deals:
+                    total = round(sum(deal["profit"] for deal in deals), 2)
+                    self._broadcast(
+                        is_demo,
+                        self._message("successcloseOrder", {"profit": total, "deals": deals}),
+                        self._message("updateClosedDeals", self.desk.closed_deals(is_demo)),
+                        self._message("updateOpenedDeals", self.desk.opened_deals(is_demo)),
+                        self._balance_message(is_demo),
+                    )
+            drop_after = self.faults.drop_after
+            if drop_after:
+                for client in list(self._clients):
+                    if now - client.connected_at >= drop_after:
+                        log.info("sim: fault drop_after=%s drops client %s", drop_after, client.sid)
+                        self._clients.discard(client)
+                        self.note_drop()
+                        client.abort()
+
+    async def _noise(self) -> None:
+        while True:
+            await asyncio.sleep(_NOISE_SECONDS)
+            clients = [client for client in list(self._clients) if client.authenticated]
+            if clients:
+                messages = noise_messages(self._wire_rng, self._active, time.time())
+                for client in clients:
+                    for message in messages:
+                        client.send(message)
