@@ -10,7 +10,8 @@
   "use strict";
 
   var R = window.QFRender;
-  var KEEPALIVE_MS = 20000;
+  /* "ps" every 20 s like the real page; ?keepalive_ms=N shortens it for tests only. */
+  var KEEPALIVE_MS = Math.max(200, Number(new URLSearchParams(location.search).get("keepalive_ms")) || 20000);
   var DEFAULT_ASSET = "EURUSD_otc";
   var DEFAULT_PROFILE = { name: "Practice Trader", uid: 10000001, email: "trader@practice.local", currency: "USD", level: "Standard" };
 
@@ -119,12 +120,22 @@
       rename_selectors: config.rename_selectors && typeof config.rename_selectors === "object" ? config.rename_selectors : {}
     };
     state.profile = Object.assign({}, DEFAULT_PROFILE, config.profile || {});
-    if (config.is_demo === 0 || config.is_demo === false) state.isDemo = 0;
+    if (config.profile && config.profile.id !== undefined && config.profile.uid === undefined) state.profile.uid = config.profile.id;
+    if (config.uid !== undefined && !(config.profile && (config.profile.id !== undefined || config.profile.uid !== undefined))) {
+      state.profile.uid = config.uid;
+    }
+    if (config.isDemo === 0 || config.isDemo === false) state.isDemo = 0;
+    if (typeof config.default_asset === "string" && config.default_asset) state.asset = config.default_asset;
+    if (typeof config.default_period === "number" && config.default_period > 0) state.period = config.default_period;
     renderProfile();
     renderBalance();
+    renderPeriodList();
+    renderAssets();
     startRenames();
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
-    socket = new window.QFSocket(scheme + location.host + "/socket.io/?EIO=4&transport=websocket", {
+    var path = typeof config.socket_path === "string" && config.socket_path.charAt(0) === "/" ?
+      config.socket_path : "/socket.io/?EIO=4&transport=websocket";
+    socket = new window.QFSocket(scheme + location.host + path, {
       onConnect: onConnect,
       onEvent: onEvent,
       onDisconnect: onDisconnect,
@@ -551,18 +562,26 @@
     new MutationObserver(applyRenames).observe(document.body, { childList: true, subtree: true });
   }
 
-  /** Every element the logical name's first choice matches loses its own hooks and gets the new class. */
+  /**
+   * Every element the logical name's first choice matches loses its own hooks (all attributes but
+   * style/value), gets the new class, and is wrapped in a <qf-renamed> element so that child
+   * combinators ("... > span") stop matching too. Already renamed elements are left alone.
+   */
   function applyRenames() {
     var renames = state.config.rename_selectors;
     Object.keys(renames).forEach(function (logical) {
       var selector = LOGICAL[logical];
       if (!selector) return;
       Array.prototype.forEach.call(document.querySelectorAll(selector), function (node) {
+        if (node.qfRenamed) return;
+        node.qfRenamed = true;
         Array.prototype.slice.call(node.attributes).forEach(function (attribute) {
           if (attribute.name !== "style" && attribute.name !== "value") node.removeAttribute(attribute.name);
         });
         node.className = String(renames[logical]);
-        node.qfRenamed = true;
+        var wrapper = document.createElement("qf-renamed");
+        node.parentNode.insertBefore(wrapper, node);
+        wrapper.appendChild(node);
       });
     });
   }
