@@ -1,0 +1,202 @@
+"""``quantumflux backtest``: a strategy over stored candles, binary-option semantics; grids sweep.
+
+Also holds the helpers the ``abtest`` and ``signal`` commands share (data options, progress bar).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+
+def add_data_options(parser: argparse.ArgumentParser, asset_flag: bool = True) -> None:
+    parser.add_argument("--data", default=None, metavar="DIR_OR_CSV",
+                        help="data directory (searched recursively) or one CSV file (default: the data directory's "
+                        "data_output/assets_data)")
+    if asset_flag:
+        parser.add_argument("--asset", default=None, help="asset symbol as in the file names, e.g. EURUSD_otc")
+    parser.add_argument("--timeframe", default="1m", help="candle period (default 1m)")
+    parser.add_argument("--strategies-dir", action="append", default=[], metavar="DIR",
+                        help="extra folder of user strategy files (repeatable)")
+
+
+def add_trade_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--expiry", default=None, help="trade expiry, a multiple of the timeframe (default: one candle)")
+    parser.add_argument("--payout", type=float, default=92.0, help="payout percent of the stake on a win (default 92)")
+    parser.add_argument("--stake", type=float, default=1.0, help="stake per trade (default 1)")
+    parser.add_argument("--max-concurrent", type=int, default=None, metavar="N",
+                        help="skip signals while N trades are open (default: no cap, every signal trades)")
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = subparsers.add_parser(
+        "backtest",
+        help="backtest a strategy on stored candles (binary options)",
+        description="Backtest a strategy on stored candles. A signal on a closed candle enters at its close; "
+        "the exit is the close of the candle ending at entry + expiry; equal prices are a draw. "
+        "Give a parameter several values (--param fast=5,10,20) to sweep the grid over all local cores "
+        "or a Dask cluster (--cluster tcp://host:8786). See docs/backtest.md.",
+    )
+    add_data_options(parser)
+    parser.add_argument("--strategy", required=True, help="strategy name (see: quantumflux strategies)")
+    parser.add_argument("--param", action="append", default=[], metavar="K=V[,V...]",
+                        help="strategy parameter; several comma-separated values make a sweep (repeatable)")
+    add_trade_options(parser)
+    parser.add_argument("--equity-csv", default=None, metavar="FILE", help="write the equity curve as CSV")
+    parser.add_argument("--equity-png", default=None, metavar="FILE", help="write the equity curve as PNG")
+    parser.add_argument("--cluster", default=None, metavar="ADDR", help="Dask scheduler address for sweeps")
+    parser.add_argument("--workers", type=int, default=None, help="local processes for sweeps (default: all cores)")
+    parser.set_defaults(func=run)
+
+
+class ProgressBar:
+    """A one-line progress bar on stderr."""
+
+    def __init__(self, label: str, width: int = 30) -> None:
+        self.label, self.width = label, width
+
+    def __call__(self, done: int, total: int, note: str = "") -> None:
+        filled = int(self.width * done / max(total, 1))
+        bar = "#" * filled + "." * (self.width - filled)
+        end = "\n" if done >= total else ""
+        print(f"\r{self.label} [{bar}] {done}/{total} {note:<24}", end=end, file=sys.stderr, flush=True)
+
+
+def resolve_common(args: argparse.Namespace) -> dict[str, Any]:
+    """Timeframe, expiry, data path and strategy folders from the shared options (usage errors raised)."""
+    from pathlib import Path
+
+    from quantumflux.cli.main import EXIT_USAGE, CommandError
+    from quantumflux.config import load_settings
+    from quantumflux.core.model import Timeframe
+    from quantumflux.services.backtesting import strategy_dirs
+
+    try:
+        timeframe = Timeframe.parse(args.timeframe)
+        expiry = Timeframe.parse(args.expiry).seconds if getattr(args, "expiry", None) else timeframe.seconds
+    except ValueError as exc:
+        raise CommandError(str(exc), EXIT_USAGE) from exc
+    data = Path(args.data) if args.data else load_settings().output_dir
+    return {"timeframe": timeframe, "expiry": expiry, "data": data,
+            "folders": strategy_dirs(args.strategies_dir)}
+
+
+def trade_config(args: argparse.Namespace, common: dict[str, Any]) -> Any:
+    from quantumflux.cli.main import EXIT_USAGE, CommandError
+    from quantumflux.core.backtest import BacktestConfig
+
+    try:
+        return BacktestConfig(common["timeframe"].seconds, common["expiry"], args.payout, args.stake,
+                              args.max_concurrent)
+    except ValueError as exc:
+        raise CommandError(str(exc), EXIT_USAGE) from exc
+
+
+def load_data(common: dict[str, Any], asset: str | None) -> tuple[Any, dict[str, Any]]:
+    from quantumflux.cli.main import EXIT_USAGE, CommandError
+    from quantumflux.services.backtesting import load_arrays
+
+    try:
+        return load_arrays(common["data"], asset, str(common["timeframe"]))
+    except (FileNotFoundError, ValueError) as exc:
+        raise CommandError(str(exc), EXIT_USAGE) from exc
+
+
+def user_error(exc: Exception) -> Exception:
+    """A CommandError for unknown strategies, bad parameters and too little data."""
+    from quantumflux.cli.main import EXIT_USAGE, CommandError
+
+    return CommandError(str(exc).strip("'\""), EXIT_USAGE)
+
+
+def format_metrics(m: dict[str, Any]) -> list[str]:
+    def pct(value: float | None) -> str:
+        return "-" if value is None else f"{value:.2%}"
+
+    ci = "-" if m["win_rate_low"] is None else f"{m['win_rate_low']:.1%}..{m['win_rate_high']:.1%}"
+    p = "-" if m["p_value"] is None else f"{m['p_value']:.3g}"
+    expectancy = "-" if m["expectancy"] is None else f"{m['expectancy']:+.4f}"
+    lines = [
+        f"trades {m['trades']}  wins {m['wins']}  draws {m['draws']}  losses {m['losses']}",
+        f"win rate {pct(m['win_rate'])} (95% CI {ci})  break-even {pct(m['break_even_win_rate'])}  "
+        f"p={p} vs break-even ({m['p_value_method']})",
+        f"expectancy {expectancy} per trade  net profit {m['net_profit']:+.2f}  max drawdown "
+        f"{m['max_drawdown']:.2f}  longest losing streak {m['longest_losing_streak']}",
+    ]
+    if m["signals_beyond_data"] or m["signals_skipped_concurrent"]:
+        lines.append(f"not traded: {m['signals_beyond_data']} signal(s) expiring beyond the data, "
+                     f"{m['signals_skipped_concurrent']} over the concurrent cap")
+    return lines
+
+
+def run(args: argparse.Namespace) -> int:
+    import json
+
+    from quantumflux.cli.main import EXIT_ERROR, EXIT_NOT_WRITABLE, CommandError
+    from quantumflux.core.strategies import NotEnoughData
+    from quantumflux.services import backtesting as bt
+
+    common = resolve_common(args)
+    config = trade_config(args, common)
+    try:
+        params = bt.parse_params(args.param)
+        bt.registry_for(common["folders"]).get(args.strategy)
+    except (ValueError, KeyError) as exc:
+        raise user_error(exc) from exc
+    progress = ProgressBar("backtest")
+    progress(0, 3, "loading data")
+    arrays, info = load_data(common, args.asset)
+    source = f"source: CSV history {info['path']} ({info['rows']} candles, {info['files']} file(s))"
+    if any(isinstance(v, list) for v in params.values()):
+        progress(3, 3, "sweeping the grid")
+        sweep_bar = ProgressBar("sweep")
+        try:
+            rows = bt.sweep(arrays, args.strategy, params, config, common["folders"], args.workers, args.cluster,
+                            progress=sweep_bar)
+        except (ConnectionError, RuntimeError) as exc:
+            raise CommandError(str(exc), EXIT_ERROR) from exc
+        return _print_sweep(args, source, bt.best_first(rows))
+    progress(1, 3, "signals")
+    try:
+        result = bt.run_one(arrays, bt.StrategySpec(args.strategy, params), config, common["folders"])
+    except (ValueError, KeyError, NotEnoughData) as exc:
+        raise user_error(exc) from exc
+    progress(3, 3, "done")
+    try:
+        bt.write_equity(result, args.equity_csv, args.equity_png)
+    except OSError as exc:
+        raise CommandError(f"cannot write the equity curve: {exc}", EXIT_NOT_WRITABLE) from exc
+    summary = {"asset": args.asset, **bt.summary(result)}
+    if args.json:
+        print(json.dumps(summary, sort_keys=True))
+        return 0
+    print(source)
+    print(f"strategy {result.strategy}  {args.asset or ''} {common['timeframe']}  expiry {config.expiry}s  "
+          f"payout {config.payout:g}%  stake {config.stake:g}")
+    for line in format_metrics(summary):
+        print(line)
+    for flag, path in (("equity CSV", args.equity_csv), ("equity PNG", args.equity_png)):
+        if path:
+            print(f"{flag}: {path}")
+    return 0
+
+
+def _print_sweep(args: argparse.Namespace, source: str, rows: list[dict[str, Any]]) -> int:
+    import json
+
+    if args.json:
+        print(json.dumps(rows, sort_keys=True))
+        return 0
+    print(source)
+    print(f"{'parameters':<40} {'trades':>7} {'win rate':>9} {'p':>8} {'net':>10} {'max DD':>9}")
+    for row in rows:
+        label = ",".join(f"{k}={v}" for k, v in row["params"].items())
+        if "error" in row:
+            print(f"{label:<40} error: {row['error']}")
+            continue
+        rate = "-" if row["win_rate"] is None else f"{row['win_rate']:.2%}"
+        p = "-" if row["p_value"] is None else f"{row['p_value']:.3g}"
+        print(f"{label:<40} {row['trades']:>7} {rate:>9} {p:>8} {row['net_profit']:>10.2f} {row['max_drawdown']:>9.2f}")
+    return 0
