@@ -60,8 +60,11 @@ class TradeTicket(QWidget):
         self.put_button = QPushButton("PUT ▼")
         self.call_button.setObjectName("call_button")
         self.put_button.setObjectName("put_button")
-        self.call_button.setStyleSheet("background:#1db954;color:white;font-weight:bold;padding:8px;")
-        self.put_button.setStyleSheet("background:#e74c3c;color:white;font-weight:bold;padding:8px;")
+        for button, colour in ((self.call_button, "#1db954"), (self.put_button, "#e74c3c")):
+            button.setStyleSheet(
+                f"QPushButton {{ background:{colour}; color:white; font-weight:bold; padding:8px; }}"
+                " QPushButton:disabled { background:#5a5a5a; color:#b0b0b0; }"
+            )
         self.call_button.clicked.connect(lambda: self._request(Direction.CALL))
         self.put_button.clicked.connect(lambda: self._request(Direction.PUT))
         self.amount.valueChanged.connect(self._refresh_profit)

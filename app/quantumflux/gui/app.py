@@ -1,0 +1,54 @@
+"""Assemble the terminal: settings → market state, session, window, controller; shut it down cleanly."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from quantumflux.config import Settings, user_data_dir
+from quantumflux.gui.controller import Notice, TerminalController
+from quantumflux.gui.window import TerminalWindow
+from quantumflux.services.market_state import MarketState
+from quantumflux.services.stored_history import StoredHistory
+from quantumflux.services.terminal_session import TerminalSession
+
+
+@dataclass
+class Terminal:
+    """The assembled terminal. ``start()`` shows it live; ``shutdown()`` stops all it started."""
+
+    window: TerminalWindow
+    controller: TerminalController
+    session: TerminalSession
+    state: MarketState
+
+    @classmethod
+    def build(
+        cls,
+        settings: Settings,
+        *,
+        demo: bool = False,
+        settings_file: Path | None = None,
+        broker_options: dict | None = None,
+        stale_after: float = 5.0,
+        historical_after: float = 30.0,
+    ) -> Terminal:
+        stored = StoredHistory.from_settings(settings)
+        state = MarketState(stored_history=stored, stale_after=stale_after, historical_after=historical_after)
+        window = TerminalWindow(settings_file=settings_file or user_data_dir() / "terminal.ini")
+        session = TerminalSession(settings, demo=demo, broker_options=dict(broker_options or {}))
+        controller = TerminalController(window, state, stored_assets=stored.assets, status_source=session.status)
+        return cls(window, controller, session, state)
+
+    def start(self) -> Terminal:
+        try:
+            self.session.start(self.controller.post)
+        except Exception as exc:  # noqa: BLE001 - the terminal still opens on stored data
+            self.controller.post(Notice(f"live session unavailable: {exc}", "error"))
+        self.controller.start()
+        self.window.show()
+        return self
+
+    def shutdown(self) -> None:
+        self.controller.stop()
+        self.session.stop()

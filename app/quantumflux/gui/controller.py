@@ -1,0 +1,266 @@
+"""Gives the terminal window life: events in, chart/panels out, user actions to services.
+
+Worker threads (capture, trading) only ever call :meth:`TerminalController.post` with
+immutable objects; everything else runs on the GUI thread, driven by the event pump
+(about 30 Hz) and a one-second status timer.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer
+
+from quantumflux.core.model import Asset, Direction, Timeframe
+from quantumflux.core.source import SourceState
+from quantumflux.gui.pump import EventPump
+from quantumflux.gui.window import TerminalWindow
+from quantumflux.services.market_state import Changes, MarketState
+
+log = logging.getLogger(__name__)
+
+#: (asset, direction, amount, expiry seconds) -> a short human result; runs on a worker thread.
+TradeHandler = Callable[[str, Direction, float, int], str]
+#: (asset, period seconds) -> None; switches the broker page (worker thread).
+PageSwitcher = Callable[[str, int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """A message for the log pane, posted from any thread."""
+
+    text: str
+    level: str = "info"
+
+
+class TerminalController(QObject):
+    def __init__(
+        self,
+        window: TerminalWindow,
+        state: MarketState,
+        *,
+        stored_assets: Callable[[], list[str]] = list,
+        trade_handler: TradeHandler | None = None,
+        page_switcher: PageSwitcher | None = None,
+        status_source: Callable[[], dict[str, str]] | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        super().__init__(window)
+        self.window = window
+        self.state = state
+        self._stored_assets = stored_assets
+        self._trade_handler = trade_handler
+        self._page_switcher = page_switcher
+        self._status_source = status_source
+        self._clock = clock
+        self._workers = ThreadPoolExecutor(max_workers=2, thread_name_prefix="qf-gui-worker")
+        self.asset: str | None = None
+        self.timeframe = 60
+        self._indicator_ids: dict[str, int] = {}
+        self.pump = EventPump(self._on_events, parent=self)
+        self._status_timer = QTimer(self)
+        self._status_timer.setInterval(1000)
+        self._status_timer.timeout.connect(self.refresh_status)
+        self._wire()
+
+    # ------------------------------------------------------------------ set-up
+    def _wire(self) -> None:
+        w = self.window
+        w.assets.asset_selected.connect(self._on_asset_selected)
+        w.timeframes.timeframe_changed.connect(self._on_timeframe_changed)
+        w.ticket.trade_requested.connect(self._on_trade_requested)
+        w.live_button.clicked.connect(lambda: w.chart.set_follow_live(True))
+        w.theme_action.toggled.connect(lambda light: w.chart.set_theme("light" if light else "dark"))
+        for name, action in w.indicator_actions.items():
+            action.toggled.connect(lambda on, n=name: self._on_indicator_toggled(n, on))
+
+    def start(self) -> None:
+        remembered = self.window.restore()
+        self.timeframe = int(remembered["timeframe"])  # type: ignore[arg-type]
+        if remembered["theme"] == "light":
+            self.window.theme_action.setChecked(True)
+        for name in remembered["indicators"]:  # type: ignore[union-attr]
+            action = self.window.indicator_actions.get(name)
+            if action is not None:
+                action.setChecked(True)
+        self._refresh_assets()
+        wanted = str(remembered["asset"] or "")
+        symbols = self.window.assets.symbols_in_view()
+        first = wanted if wanted in symbols else (symbols[0] if symbols else None)
+        if first:
+            self.select_asset(first)
+        self.pump.start()
+        self._status_timer.start()
+        self.refresh_status()
+
+    def stop(self) -> None:
+        self.pump.stop()
+        self._status_timer.stop()
+        self.window.remember(asset=self.asset or "", timeframe=self.timeframe,
+                             indicators=sorted(self._indicator_ids), theme=self.window.chart.theme)
+        self._workers.shutdown(wait=True, cancel_futures=True)
+
+    def post(self, event: Any) -> None:
+        """Thread-safe entry for decoded events, capture notices and worker results."""
+        self.pump.post(event)
+
+    # ------------------------------------------------------------------ events
+    def _on_events(self, batch: list[Any]) -> None:
+        notices = [e for e in batch if isinstance(e, Notice)]
+        changes = self.state.apply(e for e in batch if not isinstance(e, Notice))
+        for notice in notices:
+            self.window.log.notify(notice.text, notice.level)
+        self._apply_changes(changes)
+
+    def _apply_changes(self, changes: Changes) -> None:
+        w = self.window
+        for message in changes.messages:
+            w.log.notify(message, "warn")
+        if changes.assets:
+            self._refresh_assets()
+        if changes.balance and self.state.balance is not None:
+            w.ticket.set_balance(self.state.balance)
+        if changes.deals:
+            w.ticket.show_opened(self.state.open_deals.values())
+            w.ticket.show_closed(self.state.closed_deals.values())
+        if changes.page_choice and w.follow_browser.isChecked() and self.state.page_choice is not None:
+            choice = self.state.page_choice
+            if choice.asset != self.asset:
+                self.select_asset(choice.asset, from_page=True)
+            if choice.period != self.timeframe and choice.period in w.timeframes.buttons:
+                self._on_timeframe_changed(choice.period)
+        if self.asset is None:
+            return
+        if self.asset in changes.history_for:
+            self._reload_chart()
+        elif self.asset in changes.ticks_for:
+            view = self.state.view
+            if view is not None and view.asset == self.asset:
+                for candle in view.take_closed():
+                    w.chart.append_closed(candle)
+                w.chart.update_forming(view.forming())
+                if w.timeframes.current() is None or len(w.timeframes.enabled_timeframes()) < 10:
+                    w.timeframes.set_available(self.state.finest_period(self.asset))
+                    w.timeframes.set_current(self.timeframe)
+        if changes.connection:
+            self.refresh_status()
+
+    # ------------------------------------------------------------------ assets
+    def _refresh_assets(self) -> None:
+        assets = list(self.state.assets.values())
+        if not assets:
+            assets = [Asset(symbol) for symbol in self._stored_assets()]
+        self.window.assets.set_assets(assets)
+
+    def select_asset(self, symbol: str, *, from_page: bool = False) -> None:
+        self.window.assets.select(symbol, emit=False)
+        self._show_asset(symbol)
+        if not from_page and self._page_switcher is not None and self.window.follow_browser.isChecked():
+            self._workers.submit(self._switch_page, symbol, self.timeframe)
+
+    def _on_asset_selected(self, symbol: str) -> None:
+        self.select_asset(symbol)
+
+    def _switch_page(self, symbol: str, period: int) -> None:
+        try:
+            assert self._page_switcher is not None
+            self._page_switcher(symbol, period)
+        except Exception as exc:  # noqa: BLE001 - reported to the user, never fatal
+            self.post(Notice(f"could not switch the browser page to {symbol}: {exc}", "warn"))
+
+    def _show_asset(self, symbol: str) -> None:
+        self.asset = symbol
+        asset = self.state.assets.get(symbol)
+        self.window.title.setText(asset.display_name if asset else symbol)
+        self.window.ticket.set_asset(symbol, asset.payout if asset else 0.0)
+        finest = self.state.finest_period(symbol)
+        self.window.timeframes.set_available(finest)
+        if finest is not None and (self.timeframe < finest or self.timeframe % finest):
+            self.timeframe = max(finest, 60) if 60 % finest == 0 or finest <= 60 else finest
+        self.window.timeframes.set_current(self.timeframe)
+        self._reload_chart()
+        self.refresh_status()
+
+    def _on_timeframe_changed(self, seconds: int) -> None:
+        self.timeframe = int(seconds)
+        self.window.timeframes.set_current(self.timeframe)
+        self._reload_chart()
+
+    def _reload_chart(self) -> None:
+        """Recompute the selected asset at the selected timeframe from base data; reset the view cache."""
+        if self.asset is None:
+            return
+        view = self.state.open_view(self.asset, self.timeframe)
+        arrays = view.arrays()
+        chart = self.window.chart
+        chart.set_timeframe(self.timeframe)
+        chart.set_data(arrays.time, arrays.open, arrays.high, arrays.low, arrays.close, arrays.volume)
+        chart.update_forming(view.forming())
+        chart.set_follow_live(True)
+
+    def _on_indicator_toggled(self, name: str, on: bool) -> None:
+        if on and name not in self._indicator_ids:
+            self._indicator_ids[name] = self.window.chart.add_indicator(name)
+        elif not on and name in self._indicator_ids:
+            self.window.chart.remove_indicator(self._indicator_ids.pop(name))
+
+    # ----------------------------------------------------------------- trading
+    def _on_trade_requested(self, direction: str, amount: float, expiry: int) -> None:
+        if self._trade_handler is None or self.asset is None:
+            self.window.log.notify("trading is not available: no browser session attached", "warn")
+            return
+        asset, handler = self.asset, self._trade_handler
+        self.window.log.notify(f"sending {direction.upper()} {amount:.2f} on {asset}, expiry {expiry}s")
+
+        def run() -> None:
+            try:
+                self.post(Notice(handler(asset, Direction.parse(direction), amount, expiry)))
+            except Exception as exc:  # noqa: BLE001 - every failure is reported, never guessed
+                self.post(Notice(f"trade failed: {exc}", "error"))
+
+        self._workers.submit(run)
+
+    # ------------------------------------------------------------------ status
+    def refresh_status(self) -> None:
+        w = self.window
+        now = self._clock()
+        if self.asset is not None:
+            status = self.state.status(self.asset)
+            span = self.state.history_range(self.asset)
+            history = None
+            if span is not None:
+                first, last = (datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%d") for t in span)
+                history = f"{first} → {last}"
+            w.badge.show_status(status, history_range=history or "no data")
+            can_trade = self._trade_handler is not None and self.state.login == "ok"
+            w.ticket.set_trading_enabled(
+                can_trade and status.state is SourceState.LIVE,
+                "" if can_trade else "needs a logged-in browser session",
+            )
+            view = self.state.view
+            if view is not None and view.asset == self.asset:
+                view.advance(now)
+                closed = view.take_closed()
+                for candle in closed:
+                    w.chart.append_closed(candle)
+                if closed:
+                    w.chart.update_forming(view.forming())
+        w.ticket.tick_countdowns(now)
+        extra = self._status_source() if self._status_source else {}
+        w.status_browser.setText(f"browser: {extra.get('browser', '—')}")
+        w.status_capture.setText(
+            f"capture: {'connected' if self.state.connected else 'no broker socket'} · {self.state.tick_count} ticks"
+        )
+        w.status_login.setText(f"login: {self.state.login}")
+        w.status_offset.setText(f"offset: {self.state.offset / 3600:+.1f} h")
+        if "collector" in extra:
+            w.collector_panel.rate.setText(extra["collector"])
+
+    def current_timeframe(self) -> Timeframe:
+        return Timeframe(self.timeframe)

@@ -1,0 +1,190 @@
+"""The terminal's main window: layout, menus and remembered state (no trading logic here)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDockWidget,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QPushButton,
+    QTabWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from quantumflux import __version__
+from quantumflux.core.indicators import INDICATORS
+from quantumflux.gui.chart import CandleChart
+from quantumflux.gui.widgets.asset_list import AssetList
+from quantumflux.gui.widgets.log_pane import LogPane
+from quantumflux.gui.widgets.source_badge import SourceBadge
+from quantumflux.gui.widgets.timeframe_bar import TimeframeBar
+from quantumflux.gui.widgets.trade_ticket import TradeTicket
+
+
+class CollectorPanel(QWidget):
+    """Collector on/off, ticks/s, files written, data directory."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.toggle = QCheckBox("Collect to CSV")
+        self.toggle.setObjectName("collector_toggle")
+        self.rate = QLabel("—")
+        self.files = QLabel("—")
+        self.directory = QLabel("—")
+        self.directory.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        form = QFormLayout(self)
+        form.addRow(self.toggle)
+        form.addRow("Ticks/s", self.rate)
+        form.addRow("Files written", self.files)
+        form.addRow("Data directory", self.directory)
+
+
+class StrategyPanel(QWidget):
+    """Strategies per asset (paper), with live figures."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.layout_ = QVBoxLayout(self)
+        self.info = QLabel("Strategies run on closed candles of the selected asset (paper trading).")
+        self.info.setWordWrap(True)
+        self.layout_.addWidget(self.info)
+        self.checks: dict[str, QCheckBox] = {}
+        self.figures = QLabel("")
+        self.figures.setObjectName("strategy_figures")
+        self.layout_.addWidget(self.figures)
+        self.layout_.addStretch(1)
+
+    def set_strategies(self, names: list[str]) -> None:
+        for name in names:
+            if name not in self.checks:
+                box = QCheckBox(name)
+                box.setObjectName(f"strategy_{name}")
+                self.checks[name] = box
+                self.layout_.insertWidget(self.layout_.count() - 2, box)
+
+
+class TerminalWindow(QMainWindow):
+    """Builds the widgets; the controller gives them life."""
+
+    def __init__(self, settings_file: Path | None = None) -> None:
+        super().__init__()
+        self.setWindowTitle(f"QuantumFlux {__version__}")
+        self.setObjectName("terminal_window")
+        self.resize(1500, 900)
+        self.qsettings = (
+            QSettings(str(settings_file), QSettings.Format.IniFormat)
+            if settings_file else QSettings("QuantumFlux", "terminal")
+        )
+
+        self.assets = AssetList()
+        self.assets.setMinimumWidth(250)
+        self.chart = CandleChart()
+        self.timeframes = TimeframeBar()
+        self.badge = SourceBadge()
+        self.follow_browser = QCheckBox("Follow browser")
+        self.follow_browser.setObjectName("follow_browser")
+        self.follow_browser.setChecked(True)
+        self.live_button = QPushButton("⇥ Live")
+        self.live_button.setToolTip("Return to the live edge (follow live)")
+        self.indicator_button = QToolButton(text="Indicators ▾")
+        self.indicator_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.indicator_menu = QMenu(self.indicator_button)
+        self.indicator_actions: dict[str, QAction] = {}
+        for name in INDICATORS:
+            action = QAction(name.upper(), self.indicator_menu, checkable=True)
+            self.indicator_actions[name] = action
+            self.indicator_menu.addAction(action)
+        self.indicator_button.setMenu(self.indicator_menu)
+        self.title = QLabel("—")
+        self.title.setObjectName("chart_title")
+        self.title.setStyleSheet("font-size: 15px; font-weight: bold;")
+
+        top = QHBoxLayout()
+        top.addWidget(self.title)
+        top.addWidget(self.badge)
+        top.addSpacing(12)
+        top.addWidget(self.timeframes, 1)
+        top.addWidget(self.indicator_button)
+        top.addWidget(self.live_button)
+        top.addWidget(self.follow_browser)
+        centre = QWidget()
+        column = QVBoxLayout(centre)
+        column.setContentsMargins(4, 4, 4, 4)
+        column.addLayout(top)
+        column.addWidget(self.chart, 1)
+        self.setCentralWidget(centre)
+
+        self.ticket = TradeTicket()
+        self.collector_panel = CollectorPanel()
+        self.strategy_panel = StrategyPanel()
+        self.log = LogPane()
+        left = self._dock("Assets", self.assets, Qt.DockWidgetArea.LeftDockWidgetArea)
+        right = self._dock("Trade", self.ticket, Qt.DockWidgetArea.RightDockWidgetArea)
+        tabs = QTabWidget()
+        tabs.addTab(self.log, "Log")
+        tabs.addTab(self.strategy_panel, "Strategies")
+        tabs.addTab(self.collector_panel, "Collector")
+        self.bottom_tabs = tabs
+        bottom = self._dock("Activity", tabs, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.resizeDocks([left, right], [270, 300], Qt.Orientation.Horizontal)
+        self.resizeDocks([bottom], [150], Qt.Orientation.Vertical)
+
+        self.status_browser = QLabel("browser: —")
+        self.status_capture = QLabel("capture: —")
+        self.status_login = QLabel("login: —")
+        self.status_offset = QLabel("offset: —")
+        for label in (self.status_browser, self.status_capture, self.status_login, self.status_offset):
+            self.statusBar().addPermanentWidget(label)
+
+        view_menu = self.menuBar().addMenu("&View")
+        self.theme_action = QAction("Light theme", self, checkable=True)
+        view_menu.addAction(self.theme_action)
+        quit_action = QAction("Quit", self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        self.menuBar().addMenu("&File").addAction(quit_action)
+
+    def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock_{title.lower()}")
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        return dock
+
+    # --------------------------------------------------------------- persistence
+    def restore(self) -> dict[str, object]:
+        """Restore layout; return the remembered asset, timeframe, indicators and theme."""
+        s = self.qsettings
+        geometry = s.value("geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        state = s.value("state")
+        if state is not None:
+            self.restoreState(state)
+        indicators = s.value("indicators", "")
+        return {
+            "asset": s.value("asset", "") or "",
+            "timeframe": int(s.value("timeframe", 60) or 60),
+            "indicators": [i for i in str(indicators).split(",") if i],
+            "theme": s.value("theme", "dark") or "dark",
+        }
+
+    def remember(self, *, asset: str, timeframe: int, indicators: list[str], theme: str) -> None:
+        s = self.qsettings
+        s.setValue("geometry", self.saveGeometry())
+        s.setValue("state", self.saveState())
+        s.setValue("asset", asset)
+        s.setValue("timeframe", timeframe)
+        s.setValue("indicators", ",".join(indicators))
+        s.setValue("theme", theme)
+        s.sync()

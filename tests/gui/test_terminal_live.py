@@ -1,0 +1,98 @@
+"""The terminal end to end: practice broker + headless Chromium + CDP capture + real Qt widgets."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from quantumflux.config import Settings
+from quantumflux.core.source import SourceState
+from quantumflux.services.terminal_session import free_port
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+DATA_ROOT = Path(__file__).resolve().parents[2] / "data"
+
+
+@pytest.fixture
+def terminal(qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from quantumflux.gui.app import Terminal
+
+    monkeypatch.setenv("QF_HOME", str(tmp_path / "home"))
+    threads_before = {t.ident for t in threading.enumerate()}
+    port = free_port()
+    term = Terminal.build(
+        Settings(data_root=DATA_ROOT),
+        demo=True,
+        settings_file=tmp_path / "terminal.ini",
+        broker_options={"port": port, "seed": 3, "tick_rate": 5.0, "assets": 40},
+        stale_after=2.0,
+        historical_after=6.0,
+    )
+    qtbot.addWidget(term.window)
+    term.start()
+    yield term
+    term.shutdown()
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        leaked = [t for t in threading.enumerate() if t.ident not in threads_before and t.is_alive()
+                  and not t.daemon]
+        if not leaked:
+            break
+        time.sleep(0.2)
+    assert not leaked, f"threads left running: {[t.name for t in leaked]}"
+
+
+def _badge(term) -> SourceState | None:
+    return term.window.badge.state
+
+
+def test_terminal_goes_live_isolates_assets_recomputes_and_senses_the_source(terminal, qtbot):
+    term = terminal
+    controller = term.controller
+    qtbot.waitUntil(lambda: controller.asset is not None and _badge(term) is SourceState.LIVE, timeout=45000)
+    asset = controller.asset
+    chart = term.window.chart
+    assert term.state.assets, "the broker's asset list reached the terminal"
+    assert len(term.window.assets.symbols_in_view()) >= 40
+
+    # Candles grow: the forming candle follows ticks and the view keeps the live asset's prices only.
+    view = term.state.view
+    first_count = view.forming().volume
+    qtbot.waitUntil(lambda: term.state.view.forming() is not None and term.state.view.forming().volume > first_count + 3,
+                    timeout=15000)
+
+    # Switch asset: the chart shows only that asset's data (prices in its own range).
+    other = next(s for s in term.window.assets.symbols_in_view() if s != asset and term.state.assets[s].active
+                 and s.startswith("BTC"))
+    term.window.follow_browser.setChecked(False)
+    controller.select_asset(other)
+    assert controller.asset == other and term.state.view.asset == other
+    qtbot.waitUntil(lambda: term.state.view.forming() is not None, timeout=15000)
+    btc_view = term.state.view
+    prices = np.concatenate([btc_view.arrays().close, [btc_view.forming().close]])
+    assert prices.min() > 100, "another asset's price reached the BTC chart"
+
+    # A timeframe change recomputes locally from the base data.
+    controller._on_timeframe_changed(5)
+    five = term.state.view
+    assert five.timeframe == 5 and term.window.timeframes.current() == 5
+    qtbot.waitUntil(lambda: len(term.state.view.arrays()) >= 2, timeout=20000)
+    arrays = term.state.view.arrays()
+    assert np.all(np.diff(arrays.time) % 5 == 0) and np.all(arrays.time % 5 == 0)
+    assert np.all(arrays.high >= np.maximum(arrays.open, arrays.close))
+
+    # Broker gone: STALE, then HISTORICAL; back: LIVE again.
+    broker = term.session.broker
+    port = broker.port
+    broker.stop()
+    qtbot.waitUntil(lambda: _badge(term) is SourceState.STALE, timeout=10000)
+    qtbot.waitUntil(lambda: _badge(term) is SourceState.HISTORICAL, timeout=15000)
+    from quantumflux.sim import PracticeBroker
+
+    term.session.broker = PracticeBroker(port=port, seed=3, tick_rate=5.0, assets=40).start()
+    qtbot.waitUntil(lambda: _badge(term) is SourceState.LIVE, timeout=45000)
