@@ -95,3 +95,20 @@ def test_unknown_indicator_and_parameter_are_rejected() -> None:
         ind.open_stream("vwap")
     with pytest.raises(ValueError, match="unknown parameter"):
         ind.open_stream("sma", length=3)
+
+
+@pytest.mark.parametrize(("name", "params"), CASES)
+@pytest.mark.parametrize("history", [1, 30, 2000])
+def test_seeded_stream_continues_exactly(name: str, params: dict[str, float], history: int) -> None:
+    if not ind.native_streaming_available() and name not in {"sma", "ema"}:
+        pytest.skip("pure-Python fallback is exact only for sma/ema")
+    columns = _series(2500, seed=4)
+    spec = ind.INDICATORS[name]
+    expected = [np.asarray(v) for v in spec.compute(columns, **params).values()]
+    stream = ind.open_stream(name, **params)
+    stream.seed({k: v[:history] for k, v in columns.items()})
+    assert stream.count == history
+    for i in range(history, 2500):
+        out = stream.update(*[columns[c][i] for c in spec.inputs])
+        out = out if isinstance(out, tuple) else (out,)
+        assert all(_same(o, ref[i]) for o, ref in zip(out, expected, strict=True))

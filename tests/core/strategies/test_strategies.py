@@ -161,3 +161,14 @@ def test_appending_candles_never_changes_earlier_signals(seed: int, cut: int, ex
     before = strategy.signals(prefix, "A", 60)
     after = [s for s in strategy.signals(full, "A", 60) if s.time <= prefix.time[-1] + 60]
     assert after == before
+
+
+@pytest.mark.parametrize("cut", [3, 40, 700])
+def test_live_seeded_with_history_continues_exactly(cut: int) -> None:
+    arrays = random_candles(1500, seed=21)
+    strategy = Confluence(threshold=0.2)
+    batch = [s for s in strategy.signals(arrays, "A", 60) if s.time > arrays.time[cut - 1] + 60]
+    state = strategy.live("A", 60, history=arrays.head(cut))
+    assert state.count == cut
+    live = [r for r in map(state.on_closed, as_candles(arrays, "A")[cut:]) if r and not isinstance(r, NotReady)]
+    assert live == batch and len(live) > 5

@@ -14,8 +14,9 @@ from __future__ import annotations
 import ctypes
 import math
 import pathlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
+import numpy as np
 import talib
 
 _D = ctypes.c_double
@@ -110,6 +111,26 @@ class NativeStream:
     @property
     def ready(self) -> bool:
         return self.count > self.lookback
+
+    def seed(self, columns: Mapping[str, object]) -> float | tuple[float, ...]:
+        """Feed a whole history at once (before any update): one ``TA_<X>_Open`` over it, as fast as the
+        batch function. ``columns`` maps input names (``close`` or ``high, low, close``) to arrays."""
+        if self.count:
+            raise RuntimeError("seed() must come before any update()")
+        arrays = [np.ascontiguousarray(columns[name], dtype=np.float64) for name in self.inputs]
+        length = len(arrays[0])
+        if length <= self.lookback:
+            result: float | tuple[float, ...] = self._nan
+            for values in zip(*arrays, strict=True):
+                result = self.update(*values)
+            return result
+        pointers = [array.ctypes.data_as(_PD) for array in arrays]
+        code = self._open(ctypes.byref(self._handle), *pointers, length, *self._params, *self._out_refs)
+        if code != 0:
+            raise RuntimeError(f"TA_{self.name.upper()}_Open failed with code {code}")
+        self.count = length
+        self._buffers = []
+        return self._result(self._out)
 
     def _result(self, cells: list[ctypes.c_double]) -> float | tuple[float, ...]:
         if len(cells) == 1:

@@ -36,6 +36,13 @@ class StreamingIndicator:
     def preview(self, *values: float) -> float | tuple[float, ...]:
         raise NotImplementedError
 
+    def seed(self, columns: dict[str, object]) -> float | tuple[float, ...]:
+        """Feed a whole history (one update per value; the C handles do this in one call)."""
+        result: float | tuple[float, ...] = math.nan
+        for values in zip(*(columns[name] for name in self.inputs), strict=True):
+            result = self.update(*(float(v) for v in values))
+        return result
+
     def update_candle(self, candle: object) -> float | tuple[float, ...]:
         return self.update(*(getattr(candle, name) for name in self.inputs))
 

@@ -209,9 +209,14 @@ class Strategy:
 
     # ------------------------------------------------------------------- live
 
-    def live(self, asset: str, timeframe: int, expiry: int | None = None) -> StrategyState:
-        """A live state fed one closed candle at a time."""
-        return StrategyState(self, asset, timeframe, expiry)
+    def live(self, asset: str, timeframe: int, expiry: int | None = None,
+             history: CandleArrays | None = None) -> StrategyState:
+        """A live state fed one closed candle at a time, optionally seeded with closed-candle ``history``
+        (TA-Lib opens its streaming handles over the whole history in one call)."""
+        state = StrategyState(self, asset, timeframe, expiry)
+        if history is not None and len(history):
+            state.seed(history)
+        return state
 
 
 class StrategyState:
@@ -230,6 +235,22 @@ class StrategyState:
         self._before: dict[str, np.ndarray] = {}
         self.count = 0
         self.last_time: float | None = None
+
+    def seed(self, history: CandleArrays) -> None:
+        """Commit a whole history of closed candles at once (before any ``on_closed``)."""
+        if self.count:
+            raise RuntimeError("seed() must come before any on_closed()")
+        columns = {name: history.column(name) for name in ("open", "high", "low", "close", "volume")}
+        values = {"close": np.array([history.close[-1]])}
+        for use, stream in self._streams:
+            result = stream.seed(columns)
+            outputs = result if isinstance(result, tuple) else (result,)
+            for output, value in zip(INDICATORS[use.indicator].outputs, outputs, strict=True):
+                if output in use.outputs:
+                    values[use.outputs[output]] = np.array([value])
+        self._before = values
+        self.count = len(history)
+        self.last_time = float(history.time[-1])
 
     def _values(self, candle: Candle, commit: bool) -> dict[str, np.ndarray]:
         values = {"close": np.array([candle.close])}
