@@ -12,6 +12,7 @@ import logging
 import random
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from quantumflux.core.model import Tick
@@ -56,6 +57,7 @@ class MarketBehaviour:
     _wire_rng: random.Random
     _ticks: collections.deque[Tick]
     _ticks_lock: threading.Lock
+    _background: set[asyncio.Task[None]]
 
     def note_drop(self) -> None:  # provided by the broker
         raise NotImplementedError
@@ -87,13 +89,8 @@ class MarketBehaviour:
         elif name == "changeSymbol":
             self._on_change_symbol(client, payload)
         elif name in ("loadHistoryPeriod", "loadHistoryPeriodFast"):
-            try:
-                data = load_history_payload(self.prices, payload if isinstance(payload, dict) else {},
-                                            time.time(), self.epoch)
-            except (ValueError, KeyError, TypeError) as exc:
-                log.info("sim: bad %s request: %s", name, exc)
-                return
-            client.send(self._message(name, data))
+            request = payload if isinstance(payload, dict) else {}
+            self._answer_in_thread(client, name, load_history_payload, self.prices, request, time.time(), self.epoch)
         elif name == "openOrder":
             self._on_open_order(client, payload)
 
@@ -127,8 +124,23 @@ class MarketBehaviour:
         period = payload.get("period", 60)
         if not isinstance(period, int) or isinstance(period, bool) or period <= 0:
             return
-        data = history_payload(self.prices, payload["asset"], period, time.time(), self.history_seconds, self.epoch)
-        client.send(self._message("updateHistoryNewFast", data))
+        self._answer_in_thread(client, "updateHistoryNewFast", history_payload, self.prices, payload["asset"],
+                               period, time.time(), self.history_seconds, self.epoch)
+
+    def _answer_in_thread(self, client: ClientConnection, name: str, build: Callable[..., Any], *args: Any) -> None:
+        """Build a (possibly large) history answer off the loop so the tick stream never stalls."""
+
+        async def answer() -> None:
+            try:
+                data = await asyncio.to_thread(build, *args)
+            except (ValueError, KeyError, TypeError) as exc:
+                log.info("sim: bad %s request: %s", name, exc)
+                return
+            client.send(self._message(name, data))
+
+        task = asyncio.get_running_loop().create_task(answer())
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     def _on_open_order(self, client: ClientConnection, payload: Any) -> None:
         result = self.desk.open(payload, client.is_demo, time.time())

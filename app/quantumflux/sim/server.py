@@ -122,6 +122,7 @@ class PracticeBroker(MarketBehaviour):
         self._thread: threading.Thread | None = None
         self._server: Server | None = None
         self._tasks: list[asyncio.Task[None]] = []
+        self._background: set[asyncio.Task[None]] = set()
 
     # ------------------------------------------------------------------ lifecycle
 
