@@ -82,11 +82,10 @@ class CaptureReader:
                     self._skip(number, "missing field")
                     continue
                 self.lines += 1
-                if t.__class__ is not float or data.__class__ is not str or opcode.__class__ is not int:
-                    frame = self._checked(number, frame)
-                    if frame is None:
-                        continue
-                elif frame.dir not in _DIRECTIONS or frame.socket.__class__ is not str:
+                if (
+                    t.__class__ is not float or data.__class__ is not str or opcode.__class__ is not int
+                    or not 0 < opcode < 3 or frame.dir not in _DIRECTIONS or frame.socket.__class__ is not str
+                ):
                     frame = self._checked(number, frame)
                     if frame is None:
                         continue

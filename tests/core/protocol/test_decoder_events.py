@@ -1,0 +1,159 @@
+"""Every event kind, in both the single-frame and the two-frame form, decodes to exact values."""
+
+from __future__ import annotations
+
+import pytest
+from decoder_helpers import decode_capture, only
+
+from quantumflux.core.model import AssetType, Candle, Direction, Outcome, PageChoice, Tick
+from quantumflux.core.protocol import events as ev
+
+T0 = 1764000000.0
+FORMS = ["every_event_single.jsonl", "every_event_two_frame.jsonl"]
+
+
+@pytest.fixture(params=FORMS, scope="module")
+def decoded(request):
+    return decode_capture(request.param)
+
+
+def test_every_kind_is_emitted_once_per_frame_in_order(decoded):
+    events, decoder = decoded
+    kinds = [type(event).__name__ for event in events]
+    assert kinds == [
+        "LoginAttempted", "LoginSucceeded", "TicksReceived", "AssetsUpdated", "BalanceUpdated",
+        "PageChoiceChanged", "HistoryReceived", "HistoryRequested", "HistoryReceived", "OrderRequested",
+        "OrderOpened", "OrderRequested", "OrderFailed", "DealsOpened", "DealsClosed", "DealsClosed",
+        "PageChoiceChanged", "LoginRejected", "SessionDisconnected",
+    ]
+    stats = decoder.stats
+    assert stats.events == {kind: kinds.count(kind) for kind in set(kinds)}
+    assert stats.unknown == {}
+    assert stats.ignored == {"ps": 1}
+    assert stats.malformed == {"updateAssets: bad row": 1}  # the fixture's "not a row"
+    assert decoder.offset == 0.0
+
+
+def test_login_attempt_keeps_only_account_kind_and_uid(decoded):
+    (login,) = only(decoded[0], ev.LoginAttempted)
+    assert login == ev.LoginAttempted(login.t_recv, "1234.56", is_demo=True, uid=84123456)
+    assert only(decoded[0], ev.LoginSucceeded)[0].socket == "1234.56"
+    assert only(decoded[0], ev.LoginRejected)[0].reason == "NotAuthorized"
+
+
+def test_ticks_keep_frame_order_and_assets(decoded):
+    (ticks,) = only(decoded[0], ev.TicksReceived)
+    assert ticks.ticks == (Tick("EURUSD_otc", T0 + 1.8, 1.15311), Tick("#AAPL_otc", T0 + 1.9, 187.25))
+    assert all(type(tick) is Tick for tick in ticks.ticks)
+
+
+def test_asset_rows_are_read_by_index_defensively(decoded):
+    (update,) = only(decoded[0], ev.AssetsUpdated)
+    eurusd, apple, bitcoin = update.assets
+    assert (eurusd.symbol, eurusd.label, eurusd.type, eurusd.digits, eurusd.payout) == (
+        "EURUSD_otc", "EUR/USD OTC", AssetType.CURRENCY, 5, 92.0)
+    assert (eurusd.otc, eurusd.active, eurusd.id) == (True, True, 66)
+    assert (eurusd.default_expiry, eurusd.min_expiry) == (60, 30)
+    assert eurusd.allowed_timeframes == (60, 120, 300, 14400)
+    # a short row: defaults where fields are missing
+    assert (apple.symbol, apple.label, apple.type, apple.payout, apple.otc, apple.active) == (
+        "#AAPL", "Apple", AssetType.STOCK, 0.0, False, True)
+    # a longer row with trailing extras; inactive
+    assert (bitcoin.symbol, bitcoin.type, bitcoin.payout, bitcoin.active, bitcoin.digits) == (
+        "BTCUSD_otc", AssetType.CRYPTO, 85.0, False, 2)
+    assert bitcoin.allowed_timeframes == (5, 60)
+
+
+def test_balance(decoded):
+    (balance,) = only(decoded[0], ev.BalanceUpdated)
+    assert (balance.balance.amount, balance.balance.is_demo) == (48335.49, True)
+
+
+def test_page_choice_from_change_symbol_and_update_charts(decoded):
+    first, second = only(decoded[0], ev.PageChoiceChanged)
+    assert (first.choice, first.source) == (PageChoice("EURUSD_otc", 60), "changeSymbol")
+    assert (second.choice, second.source) == (PageChoice("#AAPL_otc", 300), "updateCharts")
+
+
+def test_history_candles_map_ohlc_and_ascend(decoded):
+    fast, answer = only(decoded[0], ev.HistoryReceived)
+    assert (fast.asset, fast.period, fast.index, fast.event) == ("EURUSD_otc", 60, None, "updateHistoryNewFast")
+    # broker rows are [t, open, close, high, low(, volume)], newest first
+    assert fast.candles == (
+        Candle("EURUSD_otc", 60, T0 - 180, open=1.15250, high=1.15280, low=1.15240, close=1.15270),
+        Candle("EURUSD_otc", 60, T0 - 120, open=1.15270, high=1.15295, low=1.15260, close=1.15290, volume=42),
+        Candle("EURUSD_otc", 60, T0 - 60, open=1.15290, high=1.15310, low=1.15280, close=1.15300),
+    )
+    assert [tick.time for tick in fast.ticks] == [T0 - 2.5, T0 - 1.5, T0 - 0.5]
+    assert all(candle.low <= min(candle.open, candle.close) <= candle.high for candle in fast.candles)
+    # loadHistoryPeriod answers are dicts: candle entries and tick-like entries
+    assert (answer.index, answer.event, answer.period) == (176399000060, "loadHistoryPeriod", 60)
+    assert answer.candles == (
+        Candle("EURUSD_otc", 60, 1763990000.0, open=1.150, high=1.1515, low=1.1495, close=1.151),
+        Candle("EURUSD_otc", 60, 1763990060.0, open=1.151, high=1.153, low=1.150, close=1.152),
+    )
+    assert answer.ticks == (Tick("EURUSD_otc", 1763990030.5, 1.1505),)
+
+
+def test_outgoing_history_request(decoded):
+    (request,) = only(decoded[0], ev.HistoryRequested)
+    assert (request.asset, request.period, request.index, request.time, request.offset) == (
+        "EURUSD_otc", 60, 176399000060, 1763990000.0, 9000)
+
+
+def test_orders_requested_opened_failed(decoded):
+    first, second = only(decoded[0], ev.OrderRequested)
+    assert (first.asset, first.amount, first.direction, first.expiry, first.request_id, first.is_demo) == (
+        "EURUSD_otc", 1.0, Direction.CALL, 60, "b1f0c2a4-5d6e-4f70-8a9b-0c1d2e3f4a5b", True)
+    assert (second.direction, second.request_id, second.expiry) == (Direction.PUT, "42", 300)
+    (opened,) = only(decoded[0], ev.OrderOpened)
+    deal = opened.deal
+    assert (deal.id, deal.asset, deal.direction, deal.amount) == ("d-1", "EURUSD_otc", Direction.CALL, 1.0)
+    assert (deal.open_time, deal.close_time, deal.open_price, deal.close_price) == (T0 + 10, T0 + 70, 1.15311, None)
+    assert (deal.request_id, deal.closed, deal.outcome, deal.payout) == (
+        "b1f0c2a4-5d6e-4f70-8a9b-0c1d2e3f4a5b", False, Outcome.UNKNOWN, 92.0)
+    (failed,) = only(decoded[0], ev.OrderFailed)
+    assert (failed.error, failed.asset, failed.amount) == ("Asset is closed", "#AAPL", 5.0)
+
+
+def test_deals_opened_and_closed(decoded):
+    (opened,) = only(decoded[0], ev.DealsOpened)
+    assert [(deal.id, deal.closed, deal.outcome) for deal in opened.deals] == [("d-1", False, Outcome.UNKNOWN)]
+    close_order, closed_deals = only(decoded[0], ev.DealsClosed)
+    assert close_order.profit == 0.92
+    (won,) = close_order.deals
+    assert (won.closed, won.profit, won.outcome, won.close_price, won.expiry) == (True, 0.92, Outcome.WIN, 1.1533, 60)
+    assert closed_deals.profit is None
+    assert [(deal.id, deal.direction, deal.outcome) for deal in closed_deals.deals] == [
+        ("d-1", Direction.CALL, Outcome.WIN), ("d-0", Direction.PUT, Outcome.DRAW)]
+
+
+def test_event_to_dict_is_json_ready(decoded):
+    import json
+
+    for event in decoded[0]:
+        data = ev.event_to_dict(event)
+        assert data["kind"] == type(event).__name__
+        assert json.loads(json.dumps(data)) == data
+    (opened,) = only(decoded[0], ev.OrderOpened)
+    assert ev.event_to_dict(opened)["deal"]["direction"] == "call"
+
+
+def test_event_kinds_cover_the_union():
+    assert set(ev.EVENT_KINDS) == {cls.__name__ for cls in ev.Event.__args__}
+    for cls in ev.EVENT_KINDS.values():
+        names = list(cls.__dataclass_fields__)
+        assert names[:2] == ["t_recv", "socket"]
+        assert cls.__dataclass_params__.frozen and hasattr(cls, "__slots__")
+
+
+def test_socket_lifecycle_events():
+    from quantumflux.core.protocol.decoder import Decoder
+
+    decoder = Decoder()
+    (opened,) = decoder.socket_opened("9.1", "wss://demo-api-eu.po.market/socket.io/?EIO=4", T0)
+    assert opened == ev.SocketOpened(T0, "9.1", "wss://demo-api-eu.po.market/socket.io/?EIO=4", True)
+    assert decoder.socket_opened("9.2", "wss://api-eu.po.market/socket.io/", T0)[0].is_demo is False
+    assert decoder.socket_opened("9.3", "ws://127.0.0.1:8765/socket.io/", T0)[0].is_demo is None
+    assert decoder.socket_closed("9.1", T0 + 1) == [ev.SocketClosed(T0 + 1, "9.1")]
+    assert decoder.stats.events == {"SocketOpened": 3, "SocketClosed": 1}

@@ -1,0 +1,107 @@
+"""The ``auth`` session value never reaches an event, a counter, a log line or a written capture."""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+
+from decoder_helpers import FRAMES, decode_capture
+
+from quantumflux.core.protocol import events as ev
+from quantumflux.core.protocol.capture import (
+    REDACTED,
+    CaptureWriter,
+    iter_capture,
+    redact_frame,
+    write_capture,
+)
+from quantumflux.core.protocol.decoder import Decoder
+from quantumflux.core.protocol.framing import RawFrame, encode_binary_event, encode_event
+
+SECRET = "SECRET-SESSION-a1b2c3d4e5"
+T0 = 1764000000.0
+
+
+def test_fixtures_do_hold_the_secret():  # otherwise the tests below prove nothing
+    text = (FRAMES / "every_event_single.jsonl").read_text()
+    assert SECRET in text
+    binary = [json.loads(line) for line in (FRAMES / "every_event_two_frame.jsonl").read_text().splitlines()]
+    assert any(frame["opcode"] == 2 and SECRET.encode() in base64.b64decode(frame["data"]) for frame in binary)
+
+
+def test_decoder_output_stats_and_logs_never_hold_the_session(caplog):
+    caplog.set_level(logging.DEBUG)
+    for name in ("every_event_single.jsonl", "every_event_two_frame.jsonl"):
+        events, decoder = decode_capture(name)
+        assert any(isinstance(event, ev.LoginAttempted) for event in events)
+        dumped = json.dumps([ev.event_to_dict(event) for event in events]) + repr(events)
+        assert SECRET not in dumped
+        assert SECRET not in json.dumps(decoder.stats.as_dict())
+        assert SECRET not in repr(vars(decoder))
+    assert caplog.records, "the fixtures produce log lines (bad asset row)"
+    assert all(SECRET not in record.getMessage() for record in caplog.records)
+
+
+def test_malformed_auth_frames_do_not_leak_into_logs_or_counters(caplog):
+    caplog.set_level(logging.DEBUG)
+    decoder = Decoder()
+    broken = [
+        '42["auth",{"session":"' + SECRET + '","isDemo":1',  # truncated JSON
+        '42["auth","' + SECRET + '"]',  # payload not an object
+        '451-["auth",{"_placeholder":true,"num":0}]',
+    ]
+    for text in broken:
+        assert decoder.feed(RawFrame(T0, "s", "out", 1, text)) == []
+    truncated = base64.b64encode(b'{"session":"' + SECRET.encode()).decode()
+    assert decoder.feed(RawFrame(T0, "s", "out", 2, truncated)) == []
+    stats = json.dumps(decoder.stats.as_dict())
+    assert decoder.stats.malformed == {
+        "bad JSON": 1, "auth: auth payload is not an object": 1, "binary payload is not base64 JSON": 1}
+    assert SECRET not in stats
+    assert len(caplog.records) == 3
+    assert all(SECRET not in record.getMessage() for record in caplog.records)
+    assert SECRET not in repr(vars(decoder))
+
+
+def test_writer_redacts_single_and_two_frame_auth(tmp_path):
+    text_auth = RawFrame(T0, "s", "out", 1, encode_event("auth", {"session": SECRET, "isDemo": 1, "uid": 7}))
+    placeholder, payload = encode_binary_event("auth", {"session": SECRET, "isDemo": 0, "uid": 8})
+    frames = [
+        text_auth,
+        RawFrame(T0, "s", "out", 1, placeholder),
+        RawFrame(T0, "s", "out", 2, base64.b64encode(payload).decode()),
+        RawFrame(T0, "s", "out", 1, '42["auth",{"session":"a\\"b' + SECRET + '","isDemo":1}]'),  # escaped quote
+        RawFrame(T0, "s", "in", 1, encode_event("updateStream", [["EURUSD_otc", T0, 1.1]])),
+    ]
+    path = tmp_path / "capture.jsonl"
+    assert write_capture(path, frames) == 5
+    written = path.read_text()
+    assert SECRET not in written and "a\\\\\\\"b" not in written
+    read_back = list(iter_capture(path))
+    assert SECRET.encode() not in base64.b64decode(read_back[2].data)
+    assert REDACTED in read_back[0].data and REDACTED.encode() in base64.b64decode(read_back[2].data)
+    # what the terminal needs survives redaction
+    decoder = Decoder()
+    logins = [event for frame in read_back for event in decoder.feed(frame) if isinstance(event, ev.LoginAttempted)]
+    assert [(login.is_demo, login.uid) for login in logins] == [(True, 7), (False, 8), (True, None)]
+    assert read_back[4] == frames[4]
+
+
+def test_redaction_of_shapes_it_cannot_edit_drops_the_value():
+    frame = RawFrame(T0, "s", "out", 1, '42["auth",{"session":{"token":"' + SECRET + '"}}]')
+    assert SECRET not in redact_frame(frame).data
+    binary = RawFrame(T0, "s", "out", 2, base64.b64encode(b'{"session":12345678901234}').decode())
+    assert b"12345678901234" not in base64.b64decode(redact_frame(binary).data)
+    plain = RawFrame(T0, "s", "in", 1, "2")
+    assert redact_frame(plain) is plain
+
+
+def test_capture_writer_appends_and_flushes(tmp_path):
+    path = tmp_path / "sub" / "live.jsonl"
+    with CaptureWriter(path) as writer:
+        writer.write(RawFrame(T0, "s", "in", 1, "2"))
+        assert path.read_text().count("\n") == 1  # flushed per frame
+    with CaptureWriter(path) as writer:
+        writer.write(RawFrame(T0 + 1, "s", "in", 1, "3"))
+    assert [frame.data for frame in iter_capture(path)] == ["2", "3"]
