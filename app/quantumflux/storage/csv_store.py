@@ -109,6 +109,11 @@ class SeriesWriter:
         """Repair torn files of this series, learn the watermark and the next free part number."""
         ensure_writable(self.directory)
         for entry in sorted(self.directory.iterdir()):
+            if entry.name.startswith(".") and entry.name.endswith(".csv.tmp"):
+                stale = parse_file_name(entry.name[1:-4])
+                if stale is not None and (stale.asset, stale.timeframe) == (self.name.asset, self.name.timeframe):
+                    entry.unlink(missing_ok=True)  # a part that a crash stopped before it existed
+                continue
             parsed = parse_file_name(entry.name)
             if parsed is None or parsed.asset != self.name.asset or parsed.timeframe != self.name.timeframe:
                 continue
@@ -159,19 +164,30 @@ class SeriesWriter:
         return True
 
     def _open_next(self) -> None:
+        """Start the next part: header written to a hidden temp file, then hard-linked into place.
+
+        The link is atomic and fails if the name exists, so a crash never leaves a part without
+        its header and an existing part is never appended to.
+        """
         self.close()
         while True:
             path = self.directory / FileName(self.name.asset, self.name.timeframe, self.name.session, self.part).render()
             self.part += 1
-            try:
-                handle = path.open("x", encoding="utf-8", newline="")
-                break
-            except FileExistsError:
+            if path.exists():
                 continue
+            temporary = path.with_name(f".{path.name}.tmp")
+            try:
+                temporary.write_text(self.header + "\n", encoding="utf-8")
+                try:
+                    os.link(temporary, path)
+                except FileExistsError:
+                    continue
+                finally:
+                    temporary.unlink()
+                handle = path.open("a", encoding="utf-8", newline="")
+                break
             except OSError as exc:
                 raise StoreNotWritableError(path, exc.strerror or str(exc)) from exc
-        handle.write(self.header + "\n")
-        handle.flush()
         self.handle, self.path, self.rows_in_file = handle, path, 0
         self.files_written += 1
 

@@ -95,7 +95,9 @@ def _times(values: pd.Series) -> np.ndarray:
     text_rows = np.isnan(numeric)
     if text_rows.any():
         parsed = pd.to_datetime(values[text_rows], utc=True, format="ISO8601", errors="coerce")
-        numeric[text_rows] = ((parsed - _EPOCH) / pd.Timedelta(seconds=1)).to_numpy(dtype="float64")
+        micros = (parsed - _EPOCH).to_numpy().astype("timedelta64[us]")
+        # integer microseconds / 1e6: correctly rounded (pandas' Timedelta division leaves float noise)
+        numeric[text_rows] = np.where(np.isnat(micros), np.nan, micros.astype("int64") / 1e6)
     return numeric
 
 
