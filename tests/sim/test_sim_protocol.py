@@ -194,3 +194,22 @@ def test_no_ticks_before_auth(broker):
         assert client.named("updateStream") == []
     finally:
         client.close()
+
+
+def test_emitted_ticks_hold_what_clients_received(session_log, broker):
+    received = session_log.ticks()
+    first = min(t for _, t, _ in received)
+    emitted = {(tick.asset, tick.time, tick.price) for tick in broker.emitted_ticks(since=first)}
+    assert set(received) <= emitted
+    assert all(tick.time >= first for tick in broker.emitted_ticks(since=first))
+
+
+def test_tick_recorder_forgets_the_oldest_rounds_beyond_its_limit():
+    from quantumflux.sim.recorder import TickRecorder
+
+    recorder = TickRecorder(limit=5)
+    for round_index in range(4):
+        recorder.add(["A", "B"], [round_index + 0.1, round_index + 0.2], [1.0, 2.0])
+    assert len(recorder) == 4
+    assert [tick.time for tick in recorder.ticks()] == [2.1, 2.2, 3.1, 3.2]
+    assert [tick.asset for tick in recorder.ticks(since=3.15)] == ["B"]

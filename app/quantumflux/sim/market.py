@@ -7,20 +7,18 @@ broker's event loop and uses the broker's state (assets, prices, order desk, cli
 from __future__ import annotations
 
 import asyncio
-import collections
 import logging
 import random
-import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
-from quantumflux.core.model import Tick
 from quantumflux.sim.assets import SimAsset, asset_row
 from quantumflux.sim.connection import ClientConnection
 from quantumflux.sim.faults import FaultSpec
 from quantumflux.sim.orders import UID, Failure, OrderDesk
 from quantumflux.sim.prices import PriceSource
+from quantumflux.sim.recorder import TickRecorder
 from quantumflux.sim.wire import (
     BINARY_SHARE,
     Message,
@@ -55,8 +53,7 @@ class MarketBehaviour:
     _active: list[str]
     _clients: set[ClientConnection]
     _wire_rng: random.Random
-    _ticks: collections.deque[Tick]
-    _ticks_lock: threading.Lock
+    recorder: TickRecorder
     _background: set[asyncio.Task[None]]
 
     def note_drop(self) -> None:  # provided by the broker
@@ -169,18 +166,15 @@ class MarketBehaviour:
 
     def _emit_ticks(self, clients: list[ClientConnection], start: float, end: float) -> None:
         groups: list[list[list[Any]]] = []
-        recorded: list[Tick] = []
         for symbol in self._active:
             times, prices = self.prices.ticks(symbol, start, end)
             if len(times):
-                group = [[symbol, float(t), float(p)] for t, p in zip(times, prices, strict=True)]
-                groups.append(group)
-                recorded.extend(Tick(symbol, t, p) for _, t, p in group)
+                groups.append([[symbol, float(t), float(p)] for t, p in zip(times, prices, strict=True)])
         if not groups:
             return
         self._wire_rng.shuffle(groups)
-        with self._ticks_lock:
-            self._ticks.extend(recorded)
+        flat = [tick for group in groups for tick in group]
+        self.recorder.add([tick[0] for tick in flat], [tick[1] for tick in flat], [tick[2] for tick in flat])
         messages = tick_messages(groups, self._wire_rng)
         for client in clients:
             for message in messages:

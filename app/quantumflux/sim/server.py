@@ -9,7 +9,6 @@ See docs/practice-broker.md for the behaviour in full.
 from __future__ import annotations
 
 import asyncio
-import collections
 import ipaddress
 import logging
 import random
@@ -29,13 +28,13 @@ from quantumflux.sim.faults import FaultSpec
 from quantumflux.sim.market import MarketBehaviour
 from quantumflux.sim.orders import UID, LedgerEntry, OrderDesk
 from quantumflux.sim.prices import CompositePrices, PriceSource, SyntheticPrices, default_epoch
+from quantumflux.sim.recorder import TickRecorder
 from quantumflux.sim.replay import ReplayPrices
 from quantumflux.sim.wire import Frame, malformed_frame
 
 log = logging.getLogger(__name__)
 
 SOCKET_QUERY = "socket.io/?EIO=4&transport=websocket"
-_MAX_RECORDED_TICKS = 2_000_000
 
 
 def _is_loopback_host(host: str) -> bool:
@@ -116,8 +115,7 @@ class PracticeBroker(MarketBehaviour):
         )
         self._clients: set[ClientConnection] = set()
         self._refuse_until = 0.0
-        self._ticks: collections.deque[Tick] = collections.deque(maxlen=_MAX_RECORDED_TICKS)
-        self._ticks_lock = threading.Lock()
+        self.recorder = TickRecorder()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._server: Server | None = None
@@ -208,7 +206,7 @@ class PracticeBroker(MarketBehaviour):
         self._tasks = [loop.create_task(coro) for coro in (self._tick_loop(), self._housekeeping(), self._noise())]
 
     async def _stop_async(self) -> None:
-        for task in self._tasks:
+        for task in [*self._tasks, *self._background]:
             task.cancel()
         if self._server is not None:
             self._server.close()
@@ -261,9 +259,7 @@ class PracticeBroker(MarketBehaviour):
 
     def emitted_ticks(self, since: float | None = None) -> list[Tick]:
         """Ticks sent while at least one authenticated client was connected (``time >= since``)."""
-        with self._ticks_lock:
-            ticks = list(self._ticks)
-        return ticks if since is None else [tick for tick in ticks if tick.time >= since]
+        return self.recorder.ticks(since)
 
     def page_config(self) -> dict[str, Any]:
         """What the page reads from ``/page-config.json``."""
@@ -304,11 +300,20 @@ class PracticeBroker(MarketBehaviour):
 
     def drop_connections(self) -> int:
         """Drop every socket abruptly now (counts as a fault drop); returns how many."""
+        loop = self._require_loop()
+        if threading.current_thread() is self._thread:
+            return self._drop_now()
+
+        async def drop() -> int:
+            return self._drop_now()
+
+        return int(asyncio.run_coroutine_threadsafe(drop(), loop).result(timeout=10))
+
+    def _drop_now(self) -> int:
         clients = list(self._clients)
         self.note_drop()
-        loop = self._require_loop()
         for client in clients:
-            loop.call_soon_threadsafe(client.abort)
+            client.abort()
         return len(clients)
 
     def malformed_frame(self) -> Frame:
