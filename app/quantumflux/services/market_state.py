@@ -11,6 +11,7 @@ isolation) and reports the forming candle and the candles it closes.
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -97,6 +98,8 @@ class ChartView:
 
     def _on_closed(self, candle: Candle) -> None:
         self._closed_since.append(candle)
+        if len(self._closed_since) > 4096:  # nobody is taking them (an API view): stay bounded
+            del self._closed_since[:2048]
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +126,7 @@ class MarketState:
         stored_history: HistorySource | None = None,
         stale_after: float = 5.0,
         historical_after: float = 30.0,
+        max_views: int = 64,
     ) -> None:
         self._clock = clock
         self._stored_history = stored_history
@@ -138,6 +142,9 @@ class MarketState:
         self._data: dict[str, AssetData] = {}
         self._sockets: set[str] = set()
         self._view: ChartView | None = None
+        self._views: OrderedDict[tuple[str, int], ChartView] = OrderedDict()
+        self._views_by_asset: dict[str, list[ChartView]] = {}
+        self.max_views = max_views
         self.tick_count = 0
 
     # ------------------------------------------------------------------ events
@@ -148,14 +155,14 @@ class MarketState:
         history_for: set[str] = set()
         messages: list[str] = []
         now = self._clock()
-        view = self._view
+        by_asset = self._views_by_asset
         for event in events:
             if isinstance(event, ev.TicksReceived):
                 for tick in event.ticks:
                     self._asset_data(tick.asset).ticks.append(tick.time, tick.price)
                     self.source.on_tick(tick.asset, now)
                     ticks_for.add(tick.asset)
-                    if view is not None:
+                    for view in by_asset.get(tick.asset, ()):
                         view.add_tick(tick)
                 self.tick_count += len(event.ticks)
             elif isinstance(event, ev.HistoryReceived):
@@ -218,7 +225,7 @@ class MarketState:
                     self._sockets.clear()
                 self._connection_changed(now)
                 flags["connection"] = True
-        if view is not None:
+        for view in self._views.values():
             view.advance(now)
         return Changes(ticks_for=frozenset(ticks_for), history_for=frozenset(history_for),
                        messages=tuple(messages), **flags)
@@ -242,8 +249,11 @@ class MarketState:
             data.history_book(5).merge_history_arrays(event.asset, aggregate_tick_arrays(times, prices, 5), 5)
         for book in data.history.values():
             book.advance(self._clock())
-        if self._view is not None and self._view.asset == event.asset:
-            self._view = self.open_view(event.asset, self._view.timeframe)
+        current = self._view
+        for asset, timeframe in [key for key in self._views if key[0] == event.asset]:
+            self._drop_view(asset, timeframe)
+        if current is not None and current.asset == event.asset:
+            self.open_view(event.asset, current.timeframe)
 
     # ------------------------------------------------------------------- views
     def status(self, asset: str) -> SourceStatus:
@@ -287,12 +297,41 @@ class MarketState:
             book.advance(self._clock())
 
     def open_view(self, asset: str, timeframe: int | str | Timeframe) -> ChartView:
-        """Derive ``asset`` at ``timeframe`` from its base data; the view then follows live ticks.
+        """The terminal's chart: a fresh view (view cache reset) that becomes :attr:`view`."""
+        seconds = Timeframe.parse(timeframe).seconds
+        self._drop_view(asset, seconds)
+        self._view = self.view_for(asset, seconds)
+        return self._view
+
+    def view_for(self, asset: str, timeframe: int | str | Timeframe) -> ChartView:
+        """A cached view of ``asset`` at ``timeframe`` (built on first use, then kept live, LRU-bounded)."""
+        key = (asset, Timeframe.parse(timeframe).seconds)
+        view = self._views.get(key)
+        if view is not None:
+            self._views.move_to_end(key)
+            return view
+        view = self._build_view(*key)
+        self._views[key] = view
+        self._views_by_asset.setdefault(asset, []).append(view)
+        while len(self._views) > self.max_views:
+            oldest = next(iter(self._views))
+            if self._view is not None and oldest == (self._view.asset, self._view.timeframe):
+                self._views.move_to_end(oldest)
+                oldest = next(iter(self._views))
+            self._drop_view(*oldest)
+        return view
+
+    def _drop_view(self, asset: str, timeframe: int) -> None:
+        view = self._views.pop((asset, timeframe), None)
+        if view is not None:
+            self._views_by_asset[asset].remove(view)
+
+    def _build_view(self, asset: str, seconds: int) -> ChartView:
+        """Derive ``asset`` at ``seconds`` from its base data; the view then follows live ticks.
 
         History periods that divide the timeframe are merged (finest first wins where it has
         data), then the live ticks, which win over history for every period they cover.
         """
-        seconds = Timeframe.parse(timeframe).seconds
         self._load_stored(asset)
         data = self._asset_data(asset)
         view = ChartView(asset, seconds)
@@ -310,7 +349,6 @@ class MarketState:
             book.add_ticks(Tick(asset, float(t), float(p)) for t, p in zip(times[~older], prices[~older], strict=True))
         book.advance(self._clock())
         view.take_closed()  # seeding is not news: only candles closed from now on are reported
-        self._view = view
         return view
 
     @property
