@@ -60,6 +60,7 @@
     closed_trades_item: ".deals-list--closed .deals-list__item",
     chart_canvas: "canvas.chart-area",
     current_price: ".js-current-price",
+    connection_status: ".connection-status",
     toast: ".toasts-container .toast"
   };
 
@@ -175,7 +176,8 @@
     var wasAuthenticated = state.authenticated;
     state.authenticated = false;
     renderStatus();
-    if (!wasAuthenticated) showToast("error", "Not authorized", "The broker rejected the practice session.");
+    if (!wasAuthenticated && !state.rejectionShown) showToast("error", "Not authorized", "The broker rejected the practice session.");
+    state.rejectionShown = false;
   }
 
   function keepAlive() {
@@ -218,6 +220,7 @@
 
   function onNotAuthorized() {
     state.authenticated = false;
+    state.rejectionShown = true;
     renderStatus();
     showToast("error", "Not authorized", "The broker rejected the practice session.");
   }
@@ -525,11 +528,23 @@
     refs.periodLabel.textContent = R.periodLabel(state.period);
   }
 
+  /** Open deals: rows are rebuilt only when the set of deals changes; the countdown ticks in place. */
   function renderOpenDeals() {
     var now = Date.now() / 1000 + state.timeOffset;
     var deals = Object.keys(state.openDeals).map(function (key) { return state.openDeals[key]; });
     deals.sort(function (a, b) { return (b.openTimestamp || 0) - (a.openTimestamp || 0); });
-    fillDeals(refs.openedList, deals, false, now, "No open trades");
+    var ids = deals.map(function (deal) { return String(deal.id); }).join("|");
+    var container = refs.openedList;
+    if (container.qfIds === ids && deals.length) {
+      deals.forEach(function (deal, position) {
+        var row = container.qfRows[position];
+        row.qfTime.textContent = R.clock((deal.closeTimestamp || now) - now);
+      });
+      return;
+    }
+    fillDeals(container, deals, false, now, "No open trades");
+    container.qfIds = ids;
+    container.qfRows = Array.prototype.slice.call(container.children).filter(function (row) { return row.qfTime; });
   }
 
   function renderClosedDeals() {

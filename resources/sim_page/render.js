@@ -130,8 +130,9 @@
     if (deal.closeTimestamp !== undefined) item.setAttribute("data-close-timestamp", String(deal.closeTimestamp));
     var first = element("div", "deals-list__item-first");
     first.appendChild(element("span", "deals-list__item-asset", assetLabel(assets, deal.asset)));
-    first.appendChild(element("span", "deals-list__item-time",
-      closed ? utcTime(deal.closeTimestamp) : clock(secondsLeft)));
+    var time = element("span", "deals-list__item-time", closed ? utcTime(deal.closeTimestamp) : clock(secondsLeft));
+    item.qfTime = time;
+    first.appendChild(time);
     item.appendChild(first);
     var second = element("div", "deals-list__item-second");
     var up = deal.command !== 1;

@@ -305,7 +305,13 @@ def test_call_click_opens_an_order_and_the_closed_trade_matches_the_ledger(
         "time": 5,
     }
     opened = f'{css("open_trades_item")}[data-id="{entry.deal_id}"]'
-    wait_until(lambda: page.find_elements(By.CSS_SELECTOR, opened), 5, "the open trade row")
+    open_row = wait_until(lambda: page.find_element(By.CSS_SELECTOR, opened), 5, "the open trade row")
+    countdown = text_of(open_row.find_element(By.CSS_SELECTOR, ".deals-list__item-time"))
+    wait_until(
+        lambda: text_of(open_row.find_element(By.CSS_SELECTOR, ".deals-list__item-time")) != countdown,
+        3,
+        "the countdown to tick in the same row",
+    )
     assert any("Trade opened" in text_of(t) for t in page.find_elements(By.CSS_SELECTOR, css("toast")))
 
     closed_entry = wait_until(
