@@ -6,6 +6,7 @@ every frame it saw so tests can assert on the raw framing.
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 from dataclasses import dataclass, field
@@ -13,7 +14,7 @@ from typing import Any
 
 import websocket
 
-from quantumflux.core.protocol.framing import FrameError, parse_text
+from quantumflux.core.protocol.framing import FrameError, RawFrame, parse_text
 
 
 @dataclass
@@ -32,6 +33,7 @@ class WireClient:
     socket: websocket.WebSocket = field(init=False)
     open_data: dict[str, Any] = field(init=False, default_factory=dict)
     connect_data: Any = field(init=False, default=None)
+    capture: list[RawFrame] = field(init=False, default_factory=list)
     frames: list[tuple[int, Any]] = field(init=False, default_factory=list)
     events: list[Event] = field(init=False, default_factory=list)
     pings: int = field(init=False, default=0)
@@ -48,10 +50,11 @@ class WireClient:
         self.socket.close()
 
     def send(self, text: str) -> None:
+        self.capture.append(RawFrame(time.time(), self.url, "out", 1, text))
         self.socket.send(text)
 
     def send_event(self, name: str, payload: Any = None) -> None:
-        self.socket.send("42" + json.dumps([name] if payload is None else [name, payload]))
+        self.send("42" + json.dumps([name] if payload is None else [name, payload]))
 
     def connect_namespace(self) -> dict[str, Any]:
         self.send("40")
@@ -71,6 +74,9 @@ class WireClient:
         if opcode == websocket.ABNF.OPCODE_CLOSE:
             raise websocket.WebSocketConnectionClosedException("the server closed the socket")
         self.frames.append((opcode, data))
+        binary = opcode == websocket.ABNF.OPCODE_BINARY
+        text = base64.b64encode(data).decode() if binary else data.decode("utf-8", errors="replace")
+        self.capture.append(RawFrame(time.time(), self.url, "in", 2 if binary else 1, text))
         if opcode == websocket.ABNF.OPCODE_BINARY:
             name, self._pending = self._pending, None
             try:
@@ -91,7 +97,7 @@ class WireClient:
         if packet.kind == "ping":
             self.pings += 1
             if self.answer_pings:
-                self.socket.send("3")
+                self.send("3")
             return "ping"
         if packet.kind == "binary_event":
             self._pending = packet.name

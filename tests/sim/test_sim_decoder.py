@@ -1,0 +1,72 @@
+"""The project's own frame decoder reads everything the practice broker sends, without complaint."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from sim_wire_client import WireClient
+
+from quantumflux.core.protocol.decoder import Decoder
+from quantumflux.core.protocol.events import (
+    AssetsUpdated,
+    BalanceUpdated,
+    DealsClosed,
+    HistoryReceived,
+    LoginSucceeded,
+    OrderOpened,
+    TicksReceived,
+)
+from quantumflux.sim import PracticeBroker
+
+
+@pytest.fixture(scope="module")
+def session():
+    with PracticeBroker(seed=21, min_expiry=1, ping_interval_ms=500) as broker:
+        client = WireClient(broker.ws_url)
+        client.login()
+        client.send_event("changeSymbol", {"asset": "BTCUSD_otc", "period": 60})
+        client.wait_for("updateHistoryNewFast")
+        client.send_event("openOrder", {"asset": "BTCUSD_otc", "amount": 25, "action": "put", "isDemo": 1,
+                                        "requestId": "dec-1", "optionType": 100, "time": 1})
+        client.wait_for("successcloseOrder", timeout=5)
+        client.read_for(2.2)  # long enough for the 2 s noise events
+        client.close()
+        yield broker, client
+
+
+def test_decoder_finds_no_malformed_or_unknown_frames(session):
+    _, client = session
+    decoder = Decoder()
+    for frame in client.capture:
+        decoder.feed(frame)
+    decoder.flush()
+    stats = decoder.stats
+    assert not stats.malformed and not stats.unknown and not stats.unpaired
+    assert {"updateTime"} <= set(stats.ignored)
+
+
+def test_decoded_events_match_the_broker(session):
+    broker, client = session
+    decoder = Decoder()
+    events = [event for frame in client.capture for event in decoder.feed(frame)] + decoder.flush()
+    kinds = Counter(type(event).__name__ for event in events)
+    assert kinds[LoginSucceeded.__name__] == 1
+    (assets,) = [event for event in events if isinstance(event, AssetsUpdated)]
+    assert len(assets.assets) == len(broker.assets)
+    assert {asset.symbol: asset.payout for asset in assets.assets} == {a.symbol: a.payout for a in broker.assets}
+    ticks = [tick for event in events if isinstance(event, TicksReceived) for tick in event.ticks]
+    assert decoder.offset == 0
+    assert sorted(ticks) == sorted(client.ticks())
+    (history,) = [event for event in events if isinstance(event, HistoryReceived)]
+    assert history.asset == "BTCUSD_otc" and history.period == 60 and len(history.candles) >= 30
+    last = max(history.candles, key=lambda candle: candle.time)
+    newest = max(history.ticks, key=lambda tick: tick.time)
+    assert last.close == newest.price  # the forming candle ends at the newest history tick
+    (opened,) = [event for event in events if isinstance(event, OrderOpened)]
+    assert opened.deal.request_id == "dec-1"
+    closed = [deal for event in events if isinstance(event, DealsClosed) for deal in event.deals]
+    entry = broker.ledger[-1]
+    assert any(deal.id == entry.deal_id and deal.profit == entry.profit for deal in closed)
+    balances = [event.balance.amount for event in events if isinstance(event, BalanceUpdated)]
+    assert balances[0] == 10000.0 and balances[-1] == broker.balances["demo"]
