@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtGui
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from quantumflux.core.model import Direction, Outcome
 from quantumflux.gui.chart.axis import TimeMapper
@@ -100,33 +100,56 @@ def _trade_key(trade: TradeMark) -> str:
 
 
 class PriceLine:
-    """Horizontal line at the current price with a label: price and the time left in the candle."""
+    """Current price: a dashed line across the price pane and a label on the value axis showing the
+    price and the time left in the candle. Both live in pixel coordinates, so a tick only moves
+    them (``setPos``): no geometry recomputation, no text layout unless the text changed."""
 
-    def __init__(self, plot: pg.PlotItem, palette: Palette) -> None:
-        self.line = pg.InfiniteLine(angle=0, movable=False, label="",
-                                    labelOpts={"position": 0.985, "anchors": [(1, 1), (1, 1)]})
+    def __init__(self, view: pg.ViewBox, axis: pg.AxisItem, palette: Palette) -> None:
+        self._view, self._axis = view, axis
+        self.line = QtWidgets.QGraphicsLineItem(view)
         self.line.setZValue(40)
-        self.line.hide()
-        plot.addItem(self.line, ignoreBounds=True)
+        self.box = QtWidgets.QGraphicsRectItem(axis)
+        self.box.setZValue(40)
+        self.label = QtWidgets.QGraphicsSimpleTextItem(self.box)
+        self.price: float | None = None
+        self.text = ""
         self.changes = 0
-        self._text = ""
+        view.sigYRangeChanged.connect(self._place)
+        view.sigResized.connect(self._place)
         self.apply_palette(palette)
+        self._place()
 
     def set_price(self, price: float | None, text: str) -> None:
-        """Move the line; the label is re-laid out only when its text changed."""
+        """Move the line and label; the label is re-laid out only when its text changed."""
         self.changes += 1
-        if price is None or not np.isfinite(price):
-            self.line.hide()
+        self.price = price if price is not None and np.isfinite(price) else None
+        if text != self.text:
+            self.text = text
+            self.label.setText(text)
+            bounds = self.label.boundingRect()
+            self.box.setRect(0, 0, bounds.width() + 8, bounds.height() + 2)
+            self.label.setPos(4, 1)
+        self._place()
+
+    def _place(self, *args: object) -> None:
+        visible = self.price is not None
+        self.line.setVisible(visible)
+        self.box.setVisible(visible)
+        if not visible:
             return
-        self.line.show()
-        if self.line.value() != price:
-            self.line.setValue(price)
-        if text != self._text:
-            self._text = text
-            self.line.label.setFormat(text)
+        y = self._view.mapFromView(QtCore.QPointF(0.0, self.price)).y()
+        width = self._view.width()
+        if self.line.line().x2() != width:
+            self.line.setLine(0.0, 0.0, width, 0.0)
+        self.line.setPos(0.0, y)
+        axis_y = self._axis.mapFromItem(self._view, QtCore.QPointF(0.0, y)).y()
+        self.box.setPos(1.0, axis_y - self.box.rect().height() / 2)
 
     def apply_palette(self, palette: Palette) -> None:
-        self.line.setPen(pg.mkPen(palette.price_line, width=1, style=pg.QtCore.Qt.PenStyle.DashLine))
-        self.line.label.fill = pg.mkBrush(palette.price_line)
-        self.line.label.setColor(palette.background)
-        self.line.update()
+        pen = QtGui.QPen(QtGui.QColor(palette.price_line))
+        pen.setCosmetic(True)
+        pen.setStyle(QtCore.Qt.PenStyle.DashLine)
+        self.line.setPen(pen)
+        self.box.setBrush(QtGui.QBrush(QtGui.QColor(palette.price_line)))
+        self.box.setPen(QtGui.QPen(QtCore.Qt.PenStyle.NoPen))
+        self.label.setBrush(QtGui.QBrush(QtGui.QColor(palette.background)))

@@ -31,13 +31,15 @@ class CandleBuffer:
 
     def set(self, columns: dict[str, Array]) -> None:
         """Replace the whole history; every column must have the same length."""
-        arrays = [np.asarray(columns[name], dtype=np.float64).ravel() for name in COLUMNS]
+        arrays = [np.asarray(columns[name]).ravel() for name in COLUMNS]
         size = len(arrays[0])
         if any(len(a) != size for a in arrays):
             raise ValueError("set_data: time/open/high/low/close/volume must have the same length")
-        if size > 1 and np.any(np.diff(arrays[0]) <= 0):
+        times = arrays[0]
+        if size > 1 and not bool((times[1:] > times[:-1]).all()):
             raise ValueError("set_data: candle times must be strictly increasing")
-        self._data = np.zeros((len(COLUMNS), max(1024, int(size * 1.25))), dtype=np.float64)
+        # np.empty: the spare capacity is not touched (no page faults) until candles are appended
+        self._data = np.empty((len(COLUMNS), max(1024, size + max(4096, size // 4))), dtype=np.float64)
         for row, values in enumerate(arrays):
             self._data[row, :size] = values
         self._size = size
@@ -48,7 +50,7 @@ class CandleBuffer:
         if self._size and values[0] <= self._data[0, self._size - 1]:
             raise ValueError(f"append_closed: time {values[0]} is not after the last candle")
         if self._size == self._data.shape[1]:
-            grown = np.zeros((len(COLUMNS), self._data.shape[1] * 2), dtype=np.float64)
+            grown = np.empty((len(COLUMNS), self._data.shape[1] * 2), dtype=np.float64)
             grown[:, : self._size] = self._data[:, : self._size]
             self._data = grown
         self._data[:, self._size] = values

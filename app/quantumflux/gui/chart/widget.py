@@ -106,7 +106,7 @@ class CandleChart(QtWidgets.QWidget):
         self.forming_item.setZValue(11)
         self.price_pane.plot.addItem(self.forming_item, ignoreBounds=True)
         self.markers = MarkerSet(self.price_pane.plot, self._mapper, self._palette)
-        self.price_line = PriceLine(self.price_pane.plot, self._palette)
+        self.price_line = PriceLine(self.price_pane.view, self.price_pane.plot.getAxis("right"), self._palette)
         self.panes: list[Pane] = [self.price_pane]
         view = self.price_pane.view
         view.setLimits(minXRange=8)
@@ -216,7 +216,7 @@ class CandleChart(QtWidgets.QWidget):
         if self._forming is not None:
             price = self._forming[4]
             left = self._forming[0] + self._timeframe - self._clock()
-            text = f"{price:.{self._digits}f}  {countdown(left)}"
+            text = f"{price:.{self._digits}f}\n{countdown(left)}"
         elif len(self._buffer):
             price = float(self._buffer.column("close")[-1])
             text = f"{price:.{self._digits}f}"
@@ -243,10 +243,13 @@ class CandleChart(QtWidgets.QWidget):
         candle = self.forming_item.candle
         if candle is not None and x_min <= candle[0] <= x_max:
             extra = (candle[3], candle[2])
+        width = max(1.0, self.price_pane.view.width())
+        x_ticks = [v for level in self.price_pane.time_axis.tickValues(x_min, x_max, width) for v in level[1]]
         for pane in self.panes:
             found = pane.fit_y(x_min, x_max, self._factor, extra if pane is self.price_pane else None)
             if pane is self.price_pane:
                 self._price_range = found
+            pane.update_grid(x_ticks)
 
     def _scroll_to_live(self) -> None:
         (x_min, x_max), _ = self.price_pane.view.viewRange()
