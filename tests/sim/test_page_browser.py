@@ -437,17 +437,30 @@ def test_demo_real_switch_authenticates_again_with_the_other_account(
     wait_until(lambda: text_of(one(page, "account_type")) == "QT Demo", 5, "the demo account label")
 
 
-def test_reconnects_after_the_server_drops_the_socket_and_keeps_alive(
+def test_reconnects_with_backoff_after_the_server_drops_the_socket_and_keeps_alive(
     driver: WebDriver, broker: PracticeBroker, frames: SentFrames
 ) -> None:
     open_page(driver, broker, frames, "?keepalive_ms=400")
     wait_until(lambda: len(broker.state()["clients"]) == 1, 5, "the previous page's socket to close")
     auth_before = len(frames.events("auth"))
-    assert broker.drop_connections() == 1
-    frames.wait_for("auth", after=auth_before, timeout=10)
+    retries_before = driver.execute_script("return __qf.reconnects")
+    try:
+        broker.set_faults("refuse_reconnect=2.2")
+        dropped_at = time.monotonic()
+        assert broker.drop_connections() == 1
+        wait_until(
+            lambda: not driver.execute_script("return __qf.connected"), 5, "the page to notice the drop"
+        )
+        frames.wait_for("auth", after=auth_before, timeout=15)
+        back_after = time.monotonic() - dropped_at
+    finally:
+        broker.set_faults(None)
     wait_until(
-        lambda: driver.execute_script("return __qf.authenticated && __qf.reconnects >= 1"), 10, "reconnection"
+        lambda: driver.execute_script("return __qf.authenticated"), 5, "authentication after reconnect"
     )
+    retries = driver.execute_script("return __qf.reconnects") - retries_before
+    # refused for 2.2 s: attempts after 0.5, 1 and 2 s more (3.5 s) — a fixed 0.5 s retry would need 5
+    assert back_after >= 2.2 and 2 <= retries <= 4, (back_after, retries)
     wait_until(
         lambda: any(
             c["authenticated"] and c["events_in"].get("ps", 0) >= 2 for c in broker.state()["clients"]
