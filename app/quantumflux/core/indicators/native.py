@@ -129,7 +129,7 @@ class NativeStream:
         if code != 0:
             raise RuntimeError(f"TA_{self.name.upper()}_Open failed with code {code}")
         self.count = length
-        self._buffers = []
+        self._opened()
         return self._result(self._out)
 
     def _result(self, cells: list[ctypes.c_double]) -> float | tuple[float, ...]:
@@ -140,9 +140,6 @@ class NativeStream:
     def update(self, *values: float) -> float | tuple[float, ...]:
         """Commit one closed candle's inputs; returns the value(s), NaN during the warm-up."""
         self.count += 1
-        if self._handle.value:
-            self._update(self._handle, *values, *self._out_refs)
-            return self._result(self._out)
         for buffer, value in zip(self._buffers, values, strict=True):
             buffer.append(float(value))
         if self.count <= self.lookback:
@@ -151,14 +148,17 @@ class NativeStream:
         code = self._open(ctypes.byref(self._handle), *arrays, self.count, *self._params, *self._out_refs)
         if code != 0:
             raise RuntimeError(f"TA_{self.name.upper()}_Open failed with code {code}")
-        self._buffers = []
+        self._opened()
         return self._result(self._out)
+
+    def _opened(self) -> None:
+        """Switch ``update``/``preview`` to direct C calls (closures: no per-call attribute lookups)."""
+        self._buffers = []
+        self.update = _fast_call(self._update, self._handle, self._out, self._out_refs, self)  # type: ignore[method-assign]
+        self.preview = _fast_call(self._peek, self._handle, self._peek_out, self._peek_refs, None)  # type: ignore[method-assign]
 
     def preview(self, *values: float) -> float | tuple[float, ...]:
         """Value(s) with a forming candle, without committing it."""
-        if self._handle.value:
-            self._peek(self._handle, *values, *self._peek_refs)
-            return self._result(self._peek_out)
         if self.count + 1 <= self.lookback:
             return self._nan
         arrays = [(_D * (len(b) + 1))(*b, v) for b, v in zip(self._buffers, values, strict=True)]
@@ -180,3 +180,31 @@ class NativeStream:
         if handle is not None and handle.value:
             self._close(handle)
             handle.value = None
+
+
+def _fast_call(function: object, handle: ctypes.c_void_p, cells: list[ctypes.c_double], refs: list[object],
+               counter: NativeStream | None) -> object:
+    """A closure calling ``function(handle, *inputs, *refs)`` and reading the output cells."""
+    call = function
+    if len(refs) == 1 and counter is not None:
+        (r0,), (c0,) = refs, cells
+
+        def single(*values: float) -> float:
+            counter.count += 1
+            call(handle, *values, r0)  # type: ignore[operator]
+            return c0.value
+        return single
+    if len(refs) == 1:
+        (r0,), (c0,) = refs, cells
+
+        def single_peek(*values: float) -> float:
+            call(handle, *values, r0)  # type: ignore[operator]
+            return c0.value
+        return single_peek
+
+    def multiple(*values: float) -> tuple[float, ...]:
+        if counter is not None:
+            counter.count += 1
+        call(handle, *values, *refs)  # type: ignore[operator]
+        return tuple([cell.value for cell in cells])
+    return multiple
