@@ -213,3 +213,37 @@ def test_kill_9_at_random_moments_then_restart_continues_without_duplicates(tmp_
     # complete, in order, nothing written twice across the five processes
     assert candles == [format_time(BASE + i * 60) for i in range(len(candles))]
     assert ticks == [format_time(BASE + i * 0.25, millis=True) for i in range(len(ticks))]
+
+
+def test_threads_writing_at_once_never_interleave_rows(tmp_path: Path) -> None:
+    import threading
+
+    store = ChunkedCsvStore(tmp_path, session_start=SESSION, ticks_per_file=250)
+
+    def worker(asset: str) -> None:
+        for index in range(500):
+            store.write_tick(Tick(asset, BASE + index * 0.5, 1.0 + index / 1000))
+
+    threads = [threading.Thread(target=worker, args=(f"A{n}",)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    store.close()
+    assert store.stats.ticks_written == 2000 and store.stats.files_written == 8
+    for path in (tmp_path / "1M_tick_data").iterdir():
+        rows = read_rows(path)[1:]
+        assert len(rows) == 250 and all(len(row) == 3 and row[1] in path.name for row in rows)
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full to simulate a full disk")
+def test_disk_full_raises_store_error(tmp_path: Path) -> None:
+    from quantumflux.storage.csv_store import SeriesWriter
+    from quantumflux.storage.files import FileName
+
+    writer = SeriesWriter(tmp_path, FileName("X", None, "2026-01-01_00-00-00", 1), TICK_HEADER, 10)
+    writer.write("2026-01-01T00:00:00.000Z", "2026-01-01T00:00:00.000Z,X,1")
+    writer.handle = open("/dev/full", "w")  # noqa: SIM115 - the next flush fails with ENOSPC like a full disk
+    with pytest.raises(StoreNotWritableError, match="No space left"):
+        writer.write("2026-01-01T00:00:01.000Z", "2026-01-01T00:00:01.000Z,X,2")
+    assert writer.handle is None

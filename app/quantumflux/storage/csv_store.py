@@ -151,10 +151,14 @@ class SeriesWriter:
         if self.handle is None or self.rows_in_file >= self.rows_per_file:
             self._open_next()
         assert self.handle is not None
-        self.handle.write(line + "\n")
-        self.handle.flush()
-        if self.fsync:
-            os.fsync(self.handle.fileno())
+        try:
+            self.handle.write(line + "\n")
+            self.handle.flush()
+            if self.fsync:
+                os.fsync(self.handle.fileno())
+        except OSError as exc:  # disk full, volume gone …: drop the file; a retry starts a new part
+            self._abandon()
+            raise StoreNotWritableError(self.path or self.directory, exc.strerror or str(exc)) from exc
         self.rows_in_file += 1
         if timestamp > self.watermark:
             self.watermark = timestamp
@@ -190,6 +194,14 @@ class SeriesWriter:
                 raise StoreNotWritableError(path, exc.strerror or str(exc)) from exc
         self.handle, self.path, self.rows_in_file = handle, path, 0
         self.files_written += 1
+
+    def _abandon(self) -> None:
+        handle, self.handle = self.handle, None
+        if handle is not None:
+            try:
+                handle.close()
+            except OSError:
+                pass  # the buffered remainder cannot be written either; the loader skips a torn line
 
     def flush(self) -> None:
         if self.handle is not None:

@@ -90,7 +90,11 @@ def _detect_layout(path: Path, header: list[str]) -> _Layout:
 
 def _times(values: pd.Series) -> np.ndarray:
     """Unix seconds from epoch numbers (s or ms) or ISO-8601 text; NaN where unreadable."""
-    numeric = pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64")
+    first = next((value for value in values[:8] if value), "")
+    if ":" in first:  # ISO text: skip the (slow, failing) numeric attempt
+        numeric = np.full(len(values), np.nan)
+    else:
+        numeric = pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64")
     numeric = np.where(numeric > 1e12, numeric / 1000.0, numeric)
     text_rows = np.isnan(numeric)
     if text_rows.any():
