@@ -56,12 +56,20 @@ class ProgressBar:
 
     def __init__(self, label: str, width: int = 30) -> None:
         self.label, self.width = label, width
+        self.open = False
 
     def __call__(self, done: int, total: int, note: str = "") -> None:
         filled = int(self.width * done / max(total, 1))
         bar = "#" * filled + "." * (self.width - filled)
-        end = "\n" if done >= total else ""
+        self.open = done < total
+        end = "" if self.open else "\n"
         print(f"\r{self.label} [{bar}] {done}/{total} {note:<24}", end=end, file=sys.stderr, flush=True)
+
+    def abort(self) -> None:
+        """End an unfinished bar's line (before an error message)."""
+        if self.open:
+            print(file=sys.stderr, flush=True)
+            self.open = False
 
 
 def resolve_common(args: argparse.Namespace) -> dict[str, Any]:
@@ -147,7 +155,11 @@ def run(args: argparse.Namespace) -> int:
         raise user_error(exc) from exc
     progress = ProgressBar("backtest")
     progress(0, 3, "loading data")
-    arrays, info = load_data(common, args.asset)
+    try:
+        arrays, info = load_data(common, args.asset)
+    except CommandError:
+        progress.abort()
+        raise
     source = f"source: CSV history {info['path']} ({info['rows']} candles, {info['files']} file(s))"
     if any(isinstance(v, list) for v in params.values()):
         progress(3, 3, "sweeping the grid")
@@ -162,6 +174,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         result = bt.run_one(arrays, bt.StrategySpec(args.strategy, params), config, common["folders"])
     except (ValueError, KeyError, NotEnoughData) as exc:
+        progress.abort()
         raise user_error(exc) from exc
     progress(3, 3, "done")
     try:
