@@ -74,7 +74,7 @@
     assets: {}, assetOrder: [], asset: DEFAULT_ASSET, period: 60,
     favorites: loadFavorites(), lastTick: null, timeOffset: 0,
     expirySeconds: 60, category: "all", search: "",
-    openDeals: {}, closedDeals: {}, pendingOrders: [],
+    openDeals: {}, closedDeals: {}, closeToasts: {}, pendingOrders: [],
     sent: { auth: 0, ps: 0, changeSymbol: 0, openOrder: 0 },
     reconnects: 0, lastError: null
   };
@@ -283,9 +283,11 @@
     if (deal.closeTimestamp === undefined && pending) {
       deal.closeTimestamp = (deal.openTimestamp || Date.now() / 1000 + state.timeOffset) + pending.time;
     }
+    if (state.closedDeals[deal.id]) return;  // a duplicated or late frame
+    var known = !!state.openDeals[deal.id];
     state.openDeals[deal.id] = deal;
     renderOpenDeals();
-    showToast("success", "Trade opened", labelOf(deal.asset) + " " + (deal.command === 1 ? "SELL" : "BUY") +
+    if (!known) showToast("success", "Trade opened", labelOf(deal.asset) + " " + (deal.command === 1 ? "SELL" : "BUY") +
       " $" + R.money(deal.amount));
   }
 
@@ -302,16 +304,21 @@
   function onOpenedDeals(deals) {
     if (!Array.isArray(deals)) return;
     state.openDeals = {};
-    deals.forEach(function (deal) { if (deal && deal.id !== undefined) state.openDeals[deal.id] = deal; });
+    deals.forEach(function (deal) {
+      if (deal && deal.id !== undefined && !state.closedDeals[deal.id]) state.openDeals[deal.id] = deal;
+    });
     renderOpenDeals();
   }
 
   function onOrderClosed(data) {
     if (!data || !Array.isArray(data.deals)) return;
     data.deals.forEach(function (deal) {
+      if (!deal || deal.id === undefined) return;
+      var known = !!state.closeToasts[deal.id];
+      state.closeToasts[deal.id] = true;
       delete state.openDeals[deal.id];
       state.closedDeals[deal.id] = deal;
-      showToast(deal.profit > 0 ? "success" : "info", "Trade closed",
+      if (!known) showToast(deal.profit > 0 ? "success" : "info", "Trade closed",
         labelOf(deal.asset) + " " + R.signedMoney(deal.profit));
     });
     renderOpenDeals();
@@ -561,7 +568,12 @@
     if (!deals.length) container.appendChild(R.element("div", "no-deals", emptyText));
   }
 
+  /** Show a message; the same message within a second (a duplicated frame) is shown once. */
   function showToast(kind, title, text) {
+    var key = kind + "|" + title + "|" + text;
+    var now = Date.now();
+    if (state.lastToast && state.lastToast.key === key && now - state.lastToast.at < 1000) return;
+    state.lastToast = { key: key, at: now };
     var node = R.toast(kind, title, text);
     refs.toasts.appendChild(node);
     while (refs.toasts.children.length > 5) refs.toasts.removeChild(refs.toasts.firstChild);

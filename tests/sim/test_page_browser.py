@@ -128,7 +128,7 @@ def driver() -> Iterator[WebDriver]:
     options.binary_location = str(CHROMIUM)
     for flag in FLAGS:
         options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
+    options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
     browser = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
     yield browser
     browser.quit()
@@ -492,5 +492,57 @@ def test_renamed_selector_breaks_all_its_fallbacks_and_slow_buttons_delay_orders
         one(driver, "put_button").click()
         wait_until(lambda: len(broker.ledger) > before, 10, "the delayed order")
         assert time.monotonic() - clicked >= 1.4
+    finally:
+        broker.set_faults(None)
+
+
+def script_errors(driver: WebDriver) -> list[str]:
+    return [
+        entry["message"]
+        for entry in driver.get_log("browser")
+        if entry["level"] == "SEVERE" and entry.get("source") in ("javascript", "console-api")
+    ]
+
+
+@pytest.mark.slow
+def test_malformed_delayed_and_duplicated_frames_show_each_trade_once(
+    driver: WebDriver, broker: PracticeBroker, frames: SentFrames
+) -> None:
+    try:
+        broker.set_faults("malformed=0.3,duplicate=0.3,delay_ms=20")
+        script_errors(driver)  # drop older entries
+        open_page(driver, broker, frames)
+        symbol = current_symbol(broker, driver)
+        shown: set[str] = set()
+        wait_until(
+            lambda: shown.add(text_of(one(driver, "current_price"))) or len(shown - {"\u2014"}) >= 2,
+            10,
+            "prices despite the noise",
+        )
+        set_expiry(driver, 0, 0, 5)
+        before = len(broker.ledger)
+        one(driver, "put_button").click()
+        entry = wait_until(
+            lambda: broker.ledger[before] if len(broker.ledger) > before else None, 10, "the order"
+        )
+        assert entry.status == "opened" and entry.asset == symbol and len(broker.ledger) == before + 1
+        closed_entry = wait_until(
+            lambda: next((e for e in broker.ledger if e.request_id == entry.request_id and e.closed), None),
+            15,
+            "the broker to close the deal",
+        )
+        row_css = f'{css("closed_trades_item")}[data-id="{entry.deal_id}"]'
+        row = wait_until(lambda: driver.find_element(By.CSS_SELECTOR, row_css), 5, "the closed row")
+        time.sleep(0.5)  # let duplicates arrive
+        assert len(driver.find_elements(By.CSS_SELECTOR, row_css)) == 1
+        assert not driver.find_elements(
+            By.CSS_SELECTOR, f'{css("open_trades_item")}[data-id="{entry.deal_id}"]'
+        )
+        assert row.get_attribute("data-profit") == f"{closed_entry.profit:.2f}"
+        assert (
+            sum("Trade opened" in text_of(t) for t in driver.find_elements(By.CSS_SELECTOR, css("toast")))
+            <= 1
+        )
+        assert script_errors(driver) == []
     finally:
         broker.set_faults(None)
