@@ -21,6 +21,7 @@ import argparse
 import base64
 import gc
 import json
+import os
 import random
 import sys
 import tempfile
@@ -43,44 +44,54 @@ def generate(path: Path, frames: int, seed: int = 7) -> None:
     """Write ``frames`` capture lines to ``path`` (same seed → same file)."""
     rng = random.Random(seed)
     prices = {asset: 1.0 + index * 0.37 for index, asset in enumerate(ASSETS)}
+    placeholder = json.dumps(PLACEHOLDER)
+    chart = {"chart_id": "chart-1", "settings": json.dumps({"symbol": "EURUSD_otc", "chartPeriod": 60})}
+    settings = json.dumps("42" + json.dumps(["updateCharts", [chart]], separators=(",", ":")))
     now = START
     written = 0
-    with path.open("w", encoding="utf-8") as handle:
-        write = handle.write
-        while written < frames:
-            now += rng.uniform(0.005, 0.03)
-            roll = rng.random()
-            if roll < 0.90 and written + 2 <= frames:
-                payload = json.dumps(_ticks(rng, prices, now), separators=(",", ":")).encode()
-                write(_line(now, "in", 1, PLACEHOLDER))
-                write(_line(now + 0.0003, "in", 2, base64.b64encode(payload).decode("ascii")))
-                written += 2
-                continue
+    lines: list[str] = []
+    while written < frames:
+        now += rng.uniform(0.005, 0.03)
+        roll = rng.random()
+        if roll < 0.90 and written + 2 <= frames:
+            payload = _ticks(rng, prices, now).encode()
+            lines.append(_line(now, "in", 1, placeholder))
+            lines.append(_line(now + 0.0003, "in", 2, '"' + base64.b64encode(payload).decode("ascii") + '"'))
+            written += 2
+        else:
             if roll < 0.97:
-                text = "42" + json.dumps(["updateStream", _ticks(rng, prices, now)], separators=(",", ":"))
-                write(_line(now, "in", 1, text))
+                data = json.dumps('42["updateStream",' + _ticks(rng, prices, now) + "]")
+                lines.append(_line(now, "in", 1, data))
             elif roll < 0.985:
-                write(_line(now, "in", 1, "2"))
+                lines.append(_line(now, "in", 1, '"2"'))
             elif roll < 0.995:
-                write(_line(now, "out", 1, '42["ps"]'))
+                lines.append(_line(now, "out", 1, '"42[\\"ps\\"]"'))
             else:
-                settings = json.dumps({"symbol": "EURUSD_otc", "chartPeriod": 60})
-                text = "42" + json.dumps(["updateCharts", [{"chart_id": "chart-1", "settings": settings}]])
-                write(_line(now, "in", 1, text))
+                lines.append(_line(now, "in", 1, settings))
             written += 1
+        if len(lines) >= 10000:
+            _flush(path, lines)
+    _flush(path, lines)
 
 
-def _ticks(rng: random.Random, prices: dict[str, float], now: float) -> list[list[object]]:
-    rows: list[list[object]] = []
+def _flush(path: Path, lines: list[str]) -> None:
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write("".join(lines))
+    lines.clear()
+
+
+def _ticks(rng: random.Random, prices: dict[str, float], now: float) -> str:
+    """1–3 ticks of distinct assets as the JSON text ``[[asset, time, price], …]``."""
+    rows = []
     for asset in rng.sample(ASSETS, rng.randint(1, 3)):
         prices[asset] = round(prices[asset] * (1.0 + rng.gauss(0.0, 0.0002)), 5)
-        rows.append([asset, round(now - rng.uniform(0.05, 0.4), 3), prices[asset]])
-    return rows
+        rows.append(f'["{asset}",{round(now - rng.uniform(0.05, 0.4), 3)!r},{prices[asset]!r}]')
+    return "[" + ",".join(rows) + "]"
 
 
-def _line(t: float, direction: str, opcode: int, data: str) -> str:
-    return json.dumps({"t": round(t, 4), "socket": SOCKET, "dir": direction, "opcode": opcode, "data": data},
-                      separators=(",", ":")) + "\n"
+def _line(t: float, direction: str, opcode: int, data_json: str) -> str:
+    """One capture line; ``data_json`` is the already JSON-encoded data string."""
+    return f'{{"t":{round(t, 4)!r},"socket":"{SOCKET}","dir":"{direction}","opcode":{opcode},"data":{data_json}}}\n'
 
 
 def bare_parse(path: Path) -> int:
@@ -116,23 +127,27 @@ def pipeline(path: Path) -> int:
     return decoder.stats.ticks
 
 
-def measure(function: Callable[[Path], int], path: Path, repeat: int) -> tuple[float, float, int]:
-    """Best CPU time and its wall time over ``repeat`` runs, and the function's result."""
-    best_cpu, best_wall, result = float("inf"), 0.0, 0
-    for _ in range(repeat):
-        gc.collect()
-        wall, cpu = time.perf_counter(), time.process_time()
-        result = function(path)
-        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-        if cpu < best_cpu:
-            best_cpu, best_wall = cpu, wall
-    return best_cpu, best_wall, result
+def measure(functions: dict[str, Callable[[Path], int]], path: Path, rounds: int) -> dict[str, tuple[float, float, int]]:
+    """Best CPU time (with its wall time) and result of each function, over interleaved rounds.
+
+    Interleaving (bare, decode, pipeline, bare, …) spreads the machine's background load evenly.
+    """
+    best: dict[str, tuple[float, float, int]] = {}
+    for _ in range(rounds):
+        for name, function in functions.items():
+            gc.collect()
+            wall, cpu = time.perf_counter(), time.process_time()
+            result = function(path)
+            cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+            if name not in best or cpu < best[name][0]:
+                best[name] = (cpu, wall, result)
+    return best
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--frames", type=int, default=1_000_000, help="frames in the generated capture")
-    parser.add_argument("--repeat", type=int, default=1, help="runs per measurement (best is reported)")
+    parser.add_argument("--repeat", type=int, default=1, help="interleaved rounds (best of each is reported)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="qf-bench-") as folder:
         path = Path(folder) / "capture.jsonl"
@@ -140,14 +155,17 @@ def main(argv: list[str] | None = None) -> int:
         generate(path, args.frames)
         print(f"generated {args.frames:,} frames ({path.stat().st_size / 1e6:.1f} MB) "
               f"in {time.perf_counter() - started:.1f} s")
-        bare_cpu, bare_wall, lines = measure(bare_parse, path, args.repeat)
-        decode_cpu, decode_wall, ticks = measure(decode_only, path, args.repeat)
-        pipe_cpu, pipe_wall, pipe_ticks = measure(pipeline, path, args.repeat)
+        results = measure({"bare": bare_parse, "decode": decode_only, "pipeline": pipeline}, path, args.repeat)
+    bare_cpu, bare_wall, lines = results["bare"]
+    decode_cpu, decode_wall, ticks = results["decode"]
+    pipe_cpu, pipe_wall, pipe_ticks = results["pipeline"]
     if pipe_ticks != ticks:
         raise SystemExit(f"decode and pipeline disagree on the tick count: {ticks} vs {pipe_ticks}")
     ratio = pipe_cpu / bare_cpu
     rate = ticks / pipe_cpu
-    print(f"lines {lines:,}  ticks {ticks:,}   (CPU seconds; wall in brackets)")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"lines {lines:,}  ticks {ticks:,}   (CPU seconds of this process; wall in brackets; "
+          f"load average {load:.1f} on {os.cpu_count()} CPUs)")
     print(f"bare json.loads     {bare_cpu:7.2f} s  [{bare_wall:.2f}]  {lines / bare_cpu:,.0f} lines/s")
     print(f"decode only         {decode_cpu:7.2f} s  [{decode_wall:.2f}]  {ticks / decode_cpu:,.0f} ticks/s")
     print(f"decode + candles    {pipe_cpu:7.2f} s  [{pipe_wall:.2f}]  {rate:,.0f} ticks/s")

@@ -252,24 +252,38 @@ class Decoder:
             if pending.pop(socket, None) is not None:
                 self._malformed_counts["placeholder without binary frame"] += 1
 
-    def _binary(self, frame: RawFrame) -> list[Event]:
-        """Binary frames (counted here): the updateStream fast path inline, the rest dispatched."""
+    def _binary(
+        self, frame: RawFrame, *, new: Callable[..., Any] = _new_tuple, tick: type = Tick, kind: type = type,
+        text: type = str, real: type = float, high: float = _MS, inf: float = _INF,
+    ) -> list[Event]:
+        """Binary frames (counted here): the updateStream fast path inline, the rest dispatched.
+
+        The keyword defaults bind globals as locals for the per-tick loop; callers never pass them.
+        """
         outgoing = frame.dir == "out"
         pending = (self._pending_out if outgoing else self._pending_in).pop(frame.socket, None)
         try:
-            text = a2b_base64(frame.data).decode()
+            data = a2b_base64(frame.data).decode()
             try:
-                payload, end = _scan_once(text, 0)
+                payload, end = _scan_once(data, 0)
             except StopIteration:
                 end = -1
-            if end != len(text):
-                payload = fast_loads(text)
+            if end != len(data):
+                payload = fast_loads(data)
         except (ValueError, Base64Error, TypeError):
             raise _Malformed("binary payload is not base64 JSON") from None
-        if pending == "updateStream" and not outgoing and payload.__class__ is list and self._tracker.settled:
-            offset = self._tracker.offset
+        tracker = self._tracker
+        if pending == "updateStream" and not outgoing and payload.__class__ is list and tracker.settled:
+            offset = tracker.offset
+            ticks: list[Tick] = []
+            append = ticks.append
             try:
-                ticks = _fast_ticks(payload, offset)
+                for asset, t, price in payload:
+                    if kind(asset) is not text or kind(t) is not real or kind(price) is not real:
+                        raise ValueError
+                    if not (0.0 < t < high and -inf < price < inf):  # also false for NaN
+                        raise ValueError
+                    append(new(tick, (asset, t - offset, price)))
             except (ValueError, TypeError):
                 return self._counted(self._stream_checked(frame, payload))
             if not ticks:
@@ -277,7 +291,7 @@ class Decoder:
             self._since_sample += 1
             if self._since_sample >= SAMPLE_EVERY:
                 self._since_sample = 0
-                if self._tracker.observe(ticks[0][1] + offset, frame.t):
+                if tracker.observe(ticks[0][1] + offset, frame.t):
                     return self._counted(self._offset_changed(frame) + self._stream_checked(frame, payload))
             self._ticks += len(ticks)
             self._fast_tick_events += 1
