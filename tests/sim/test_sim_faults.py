@@ -143,3 +143,40 @@ def test_http_routes_and_socket_query_checks():
         assert _http(base + "/static/../server.py")[0] == 404
         assert _http(base + "/socket.io/?EIO=3&transport=polling")[0] == 400
         assert _http(base + "/page-config.json", "POST")[0] == 405
+
+
+def test_restart_every_closes_sockets_and_keeps_state():
+    with PracticeBroker(assets=3, faults="restart_every=0.8", min_expiry=1) as broker:
+        client = WireClient(broker.ws_url)
+        client.login()
+        client.send_event("openOrder", {"asset": "EURUSD_otc", "amount": 2, "action": "call", "time": 30,
+                                        "requestId": "keep"})
+        client.wait_for("successopenOrder")
+        started = time.time()
+        with pytest.raises((websocket.WebSocketConnectionClosedException, ConnectionError)):
+            client.read_for(4)
+        assert time.time() - started < 2.5
+        broker.set_faults(None)
+        time.sleep(0.3)
+        again = WireClient(broker.ws_url)
+        again.login()
+        assert [deal["requestId"] for deal in again.wait_for("updateOpenedDeals").payload] == ["keep"]
+        again.close()
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"speed": 0}, "speed"),
+        ({"ping_interval_ms": 0}, "ping_interval_ms"),
+        ({"min_expiry": 10, "max_expiry": 5}, "expiry range"),
+        ({"min_amount": 5, "max_amount": 1}, "amount range"),
+        ({"port": 70000}, "port"),
+        ({"host": "0.0.0.0"}, "loopback"),
+        ({"session": " "}, "session"),
+        ({"tick_rate": 0}, "tick rate"),
+    ],
+)
+def test_unusable_settings_are_refused(options, message):
+    with pytest.raises(ValueError, match=message):
+        PracticeBroker(**options)

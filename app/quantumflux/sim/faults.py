@@ -1,7 +1,7 @@
 """Fault injection settings of the practice broker (``--faults`` and the control endpoint).
 
 A spec is a comma-separated list of ``key=value`` pairs, e.g.
-``drop_after=30,refuse_reconnect=5,malformed=0.01,delay_ms=50,duplicate=0.01,slow_buttons_ms=500,
+``drop_after=30,refuse_reconnect=5,restart_every=300,malformed=0.01,delay_ms=50,duplicate=0.01,slow_buttons_ms=500,
 rename_selector=call_button``. ``rename_selector`` may repeat and may name the new value
 (``rename_selector=call_button:my-new-class``).
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 _RATIOS = ("malformed", "duplicate")
-_SECONDS = ("drop_after", "refuse_reconnect")
+_SECONDS = ("drop_after", "refuse_reconnect", "restart_every")
 _MILLIS = ("delay_ms", "slow_buttons_ms")
 KNOWN_KEYS = (*_SECONDS, *_RATIOS, *_MILLIS, "rename_selector")
 
@@ -22,6 +22,7 @@ class FaultSpec:
 
     drop_after: close every socket this many seconds after it connected (None: never).
     refuse_reconnect: after a drop, refuse new sockets (HTTP 503) for this many seconds.
+    restart_every: restart the server (listener and every socket; state is kept) this often.
     malformed: ratio of outgoing messages preceded by an extra malformed frame.
     delay_ms: delay every outgoing message by this many milliseconds.
     duplicate: ratio of outgoing messages sent twice.
@@ -31,6 +32,7 @@ class FaultSpec:
 
     drop_after: float | None = None
     refuse_reconnect: float = 0.0
+    restart_every: float | None = None
     malformed: float = 0.0
     delay_ms: int = 0
     duplicate: float = 0.0

@@ -59,6 +59,9 @@ class MarketBehaviour:
     def note_drop(self) -> None:  # provided by the broker
         raise NotImplementedError
 
+    async def restart_listener(self) -> None:  # provided by the broker
+        raise NotImplementedError
+
     def default_asset(self) -> str:
         return self._active[0] if self._active else self.assets[0].symbol
 
@@ -135,7 +138,10 @@ class MarketBehaviour:
                 return
             client.send(self._message(name, data))
 
-        task = asyncio.get_running_loop().create_task(answer())
+        self._keep(asyncio.get_running_loop().create_task(answer()))
+
+    def _keep(self, task: asyncio.Task[None]) -> None:
+        """Hold a reference to a background task until it ends (cancelled on stop)."""
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
@@ -181,7 +187,8 @@ class MarketBehaviour:
                 client.send(message)
 
     async def _housekeeping(self) -> None:
-        """Close expired deals and apply the drop_after fault."""
+        """Close expired deals and apply the drop_after and restart_every faults."""
+        last_restart = time.time()
         while True:
             await asyncio.sleep(_HOUSEKEEPING_SECONDS)
             now = time.time()
@@ -205,6 +212,13 @@ class MarketBehaviour:
                         self._clients.discard(client)
                         self.note_drop()
                         client.abort()
+            restart_every = self.faults.restart_every
+            if restart_every and now - last_restart >= restart_every:
+                last_restart = now
+                log.info("sim: fault restart_every=%s restarts the server", restart_every)
+                self._keep(asyncio.get_running_loop().create_task(self.restart_listener()))
+            elif not restart_every:
+                last_restart = now
 
     async def _noise(self) -> None:
         while True:

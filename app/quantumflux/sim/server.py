@@ -46,6 +46,19 @@ def _is_loopback_host(host: str) -> bool:
         return False
 
 
+def _check_settings(**values: float) -> None:
+    """Raise ValueError naming the first setting that cannot work."""
+    if not 0 <= values["port"] <= 65535:
+        raise ValueError(f"port must be between 0 and 65535, got {values['port']}")
+    for name in ("speed", "ping_interval_ms", "ping_timeout_ms", "min_amount"):
+        if not values[name] > 0:
+            raise ValueError(f"{name} must be positive, got {values[name]}")
+    if not 1 <= values["min_expiry"] <= values["max_expiry"]:
+        raise ValueError(f"expiry range {values['min_expiry']}..{values['max_expiry']} s is empty or below 1 s")
+    if values["max_amount"] < values["min_amount"]:
+        raise ValueError(f"amount range {values['min_amount']}..{values['max_amount']} is empty")
+
+
 class PracticeBroker(MarketBehaviour):
     """A protocol-faithful local PocketOption stand-in (see the module docstring)."""
 
@@ -77,6 +90,8 @@ class PracticeBroker(MarketBehaviour):
             raise ValueError(f"refusing to bind {host!r}: the practice broker binds loopback unless allow_remote")
         if session is not None and not session.strip():
             raise ValueError("session must be a non-empty string")
+        _check_settings(port=port, speed=speed, ping_interval_ms=ping_interval_ms, ping_timeout_ms=ping_timeout_ms,
+                        min_expiry=min_expiry, max_expiry=max_expiry, min_amount=min_amount, max_amount=max_amount)
         self.host, self._port = host, port
         self.seed, self.tick_rate, self.history_seconds = seed, tick_rate, history_seconds
         self.ping_interval_ms, self.ping_timeout_ms = ping_interval_ms, ping_timeout_ms
@@ -121,6 +136,7 @@ class PracticeBroker(MarketBehaviour):
         self._server: Server | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._background: set[asyncio.Task[None]] = set()
+        self._restart_lock = asyncio.Lock()
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -151,12 +167,12 @@ class PracticeBroker(MarketBehaviour):
 
     def restart(self) -> None:
         """Close the listener and every socket, then listen again on the same port (state is kept)."""
-        self._call(self._restart_async(), timeout=15)
+        self._call(self.restart_listener(), timeout=15)
 
     def schedule_restart(self) -> None:
         """Restart shortly, from inside the loop (the control endpoint answers first)."""
         loop = self._require_loop()
-        loop.call_soon_threadsafe(lambda: loop.call_later(0.1, lambda: loop.create_task(self._restart_async())))
+        loop.call_soon_threadsafe(lambda: loop.call_later(0.1, lambda: self._keep(loop.create_task(self.restart_listener()))))
 
     def __enter__(self) -> PracticeBroker:
         return self.start()
@@ -212,11 +228,15 @@ class PracticeBroker(MarketBehaviour):
             self._server.close()
             await self._server.wait_closed()
 
-    async def _restart_async(self) -> None:
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
-        self._server = await self._listen(self._port)
+    async def restart_listener(self) -> None:
+        """Close the listener and every socket, then listen again on the same port (on the loop)."""
+        async with self._restart_lock:
+            for client in list(self._clients):  # a restart is abrupt for the sockets, as a crash would be
+                client.abort()
+            if self._server is not None:
+                self._server.close()
+                await self._server.wait_closed()
+            self._server = await self._listen(self._port)
         log.info("practice broker restarted on port %s", self._port)
 
     async def _handle(self, socket: ServerConnection) -> None:
