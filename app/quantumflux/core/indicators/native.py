@@ -38,7 +38,10 @@ _SPECS: dict[str, tuple[tuple[str, ...], tuple[type, ...], tuple[str, ...]]] = {
 
 def _find_library() -> ctypes.CDLL | None:
     base = pathlib.Path(talib.__file__).resolve().parent
-    candidates = sorted((base.parent / "ta_lib.libs").glob("libta-lib*")) + sorted(base.glob("*ta-lib*.so*"))
+    candidates = [  # wheels bundle the library next to the package (Linux, macOS, Windows layouts)
+        *sorted((base.parent / "ta_lib.libs").glob("*ta-lib*")), *sorted((base / ".dylibs").glob("*ta-lib*")),
+        *sorted(base.glob("*ta-lib*.so*")), *sorted(base.glob("*ta-lib*.dll")), *sorted(base.parent.glob("ta-lib*.dll")),
+    ]
     import ctypes.util
 
     system = ctypes.util.find_library("ta-lib") or ctypes.util.find_library("ta_lib")
@@ -178,7 +181,10 @@ class NativeStream:
     def __del__(self) -> None:
         handle = getattr(self, "_handle", None)
         if handle is not None and handle.value:
-            self._close(handle)
+            try:
+                self._close(handle)
+            except Exception:  # interpreter shutdown: the library may already be gone
+                pass
             handle.value = None
 
 
