@@ -7,7 +7,6 @@ import subprocess
 import sys
 
 import pytest
-from decoder_helpers import FRAMES
 
 from quantumflux.core.protocol.capture import iter_capture, write_capture
 from quantumflux.core.protocol.framing import RawFrame
@@ -15,9 +14,9 @@ from quantumflux.core.protocol.framing import RawFrame
 T0 = 1764000000.0
 
 
-def test_malformed_lines_are_skipped_counted_and_named(caplog):
+def test_malformed_lines_are_skipped_counted_and_named(caplog, frames_dir):
     caplog.set_level(logging.WARNING, logger="quantumflux.core.protocol.capture")
-    reader = iter_capture(FRAMES / "malformed.jsonl")
+    reader = iter_capture(frames_dir / "malformed.jsonl")
     frames = list(reader)
     assert len(frames) == 9
     assert all(type(frame) is RawFrame and isinstance(frame.t, float) for frame in frames)
@@ -52,8 +51,8 @@ def test_round_trip_and_odd_lines(tmp_path):
     assert len(read) == 4 and dict(reader.malformed) == {"not JSON": 1, "bad opcode or data": 1}
 
 
-def test_decode_command_prints_json_lines_and_summary():
-    command = [sys.executable, "-m", "quantumflux", "decode", str(FRAMES / "offset_plus2h.jsonl")]
+def test_decode_command_prints_json_lines_and_summary(frames_dir):
+    command = [sys.executable, "-m", "quantumflux", "decode", str(frames_dir / "offset_plus2h.jsonl")]
     result = subprocess.run(command, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     import json

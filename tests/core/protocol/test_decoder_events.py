@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import pytest
-from decoder_helpers import decode_capture, only
 
 from quantumflux.core.model import AssetType, Candle, Direction, Outcome, PageChoice, Tick
 from quantumflux.core.protocol import events as ev
 
 T0 = 1764000000.0
+
+
+def only(events: list, kind: type) -> list:
+    return [event for event in events if isinstance(event, kind)]
 FORMS = ["every_event_single.jsonl", "every_event_two_frame.jsonl"]
 
 
 @pytest.fixture(params=FORMS, scope="module")
-def decoded(request):
-    return decode_capture(request.param)
+def decoded(request, decode):
+    return decode(request.param)
 
 
 def test_every_kind_is_emitted_once_per_frame_in_order(decoded):

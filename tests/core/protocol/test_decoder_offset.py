@@ -5,8 +5,6 @@ from __future__ import annotations
 import base64
 import json
 
-from decoder_helpers import decode_capture, only
-
 from quantumflux.core.model import Tick
 from quantumflux.core.protocol import events as ev
 from quantumflux.core.protocol.decoder import HOLD_SECONDS, Decoder
@@ -16,12 +14,16 @@ from quantumflux.core.protocol.offset import PERSIST_SAMPLES, OffsetTracker, rou
 T0 = 1764000000.0
 
 
+def only(events: list, kind: type) -> list:
+    return [event for event in events if isinstance(event, kind)]
+
+
 def stream(t_recv: float, tick_time: float, asset: str = "EURUSD_otc", price: float = 1.1) -> RawFrame:
     return RawFrame(t_recv, "s", "in", 1, encode_event("updateStream", [[asset, tick_time, price]]))
 
 
-def test_offset_capture_is_corrected_to_true_utc():
-    events, decoder = decode_capture("offset_plus2h.jsonl")
+def test_offset_capture_is_corrected_to_true_utc(decode):
+    events, decoder = decode("offset_plus2h.jsonl")
     assert decoder.offset == 7200.0
     assert only(events, ev.ServerOffsetMeasured) == [ev.ServerOffsetMeasured(T0 + 0.0005, "1234.56", 7200.0)]
     # the measurement comes before any corrected event; the held history follows it
@@ -35,8 +37,8 @@ def test_offset_capture_is_corrected_to_true_utc():
     assert (opened.deal.open_time, opened.deal.close_time) == (T0 + 9, T0 + 69)
 
 
-def test_raw_times_when_correction_is_off():
-    events, decoder = decode_capture("offset_plus2h.jsonl", correct_offset=False)
+def test_raw_times_when_correction_is_off(decode):
+    events, decoder = decode("offset_plus2h.jsonl", correct_offset=False)
     assert decoder.offset == 0.0 and only(events, ev.ServerOffsetMeasured) == []
     assert only(events, ev.HistoryReceived)[0].candles[-1].time == T0 - 60 + 7200
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 import base64
 import json
 
-from decoder_helpers import decode_capture, only
-
 from quantumflux.core.model import PageChoice, Tick
 from quantumflux.core.protocol import events as ev
 from quantumflux.core.protocol.decoder import Decoder
@@ -15,12 +13,16 @@ from quantumflux.core.protocol.framing import RawFrame, encode_binary_event, enc
 T0 = 1764000000.0
 
 
+def only(events: list, kind: type) -> list:
+    return [event for event in events if isinstance(event, kind)]
+
+
 def binary(payload: object) -> str:
     return base64.b64encode(json.dumps(payload).encode()).decode()
 
 
-def test_interleaved_sockets_pair_correctly():
-    events, decoder = decode_capture("interleaved_sockets.jsonl")
+def test_interleaved_sockets_pair_correctly(decode):
+    events, decoder = decode("interleaved_sockets.jsonl")
     balance, choice, ticks_a, ticks_b = events
     assert isinstance(balance, ev.BalanceUpdated) and balance.socket == "2222.2"
     assert (balance.balance.amount, balance.balance.is_demo) == (10.5, False)

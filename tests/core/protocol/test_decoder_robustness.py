@@ -6,7 +6,6 @@ import base64
 import json
 import logging
 
-from decoder_helpers import decode_capture, only
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -16,6 +15,10 @@ from quantumflux.core.protocol.decoder import Decoder
 from quantumflux.core.protocol.framing import RawFrame, encode_event
 
 T0 = 1764000000.0
+
+
+def only(events: list, kind: type) -> list:
+    return [event for event in events if isinstance(event, kind)]
 EVENT_NAMES = ["updateStream", "updateHistoryNewFast", "loadHistoryPeriod", "updateAssets", "successupdateBalance",
                "successopenOrder", "failopenOrder", "updateOpenedDeals", "updateClosedDeals", "successcloseOrder",
                "updateCharts", "auth", "changeSymbol", "openOrder", "NotAuthorized", "brandNew"]
@@ -85,8 +88,8 @@ def test_frames_that_are_not_raw_frames_are_counted():
     assert decoder.stats.frames == 2
 
 
-def test_malformed_fixture_is_counted_and_the_stream_goes_on():
-    events, decoder = decode_capture("malformed.jsonl")
+def test_malformed_fixture_is_counted_and_the_stream_goes_on(decode):
+    events, decoder = decode("malformed.jsonl")
     assert [tick for event in only(events, ev.TicksReceived) for tick in event.ticks] == [
         Tick("EURUSD_otc", T0 - 0.2, 1.1), Tick("EURUSD_otc", T0 + 5.8, 1.2), Tick("EURUSD_otc", T0 + 8.8, 1.25)]
     stats = decoder.stats

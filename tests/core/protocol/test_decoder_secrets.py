@@ -6,8 +6,6 @@ import base64
 import json
 import logging
 
-from decoder_helpers import FRAMES, decode_capture
-
 from quantumflux.core.protocol import events as ev
 from quantumflux.core.protocol.capture import (
     REDACTED,
@@ -23,17 +21,17 @@ SECRET = "SECRET-SESSION-a1b2c3d4e5"
 T0 = 1764000000.0
 
 
-def test_fixtures_do_hold_the_secret():  # otherwise the tests below prove nothing
-    text = (FRAMES / "every_event_single.jsonl").read_text()
+def test_fixtures_do_hold_the_secret(frames_dir):  # otherwise the tests below prove nothing
+    text = (frames_dir / "every_event_single.jsonl").read_text()
     assert SECRET in text
-    binary = [json.loads(line) for line in (FRAMES / "every_event_two_frame.jsonl").read_text().splitlines()]
+    binary = [json.loads(line) for line in (frames_dir / "every_event_two_frame.jsonl").read_text().splitlines()]
     assert any(frame["opcode"] == 2 and SECRET.encode() in base64.b64decode(frame["data"]) for frame in binary)
 
 
-def test_decoder_output_stats_and_logs_never_hold_the_session(caplog):
+def test_decoder_output_stats_and_logs_never_hold_the_session(caplog, decode):
     caplog.set_level(logging.DEBUG)
     for name in ("every_event_single.jsonl", "every_event_two_frame.jsonl"):
-        events, decoder = decode_capture(name)
+        events, decoder = decode(name)
         assert any(isinstance(event, ev.LoginAttempted) for event in events)
         dumped = json.dumps([ev.event_to_dict(event) for event in events]) + repr(events)
         assert SECRET not in dumped

@@ -1,8 +1,11 @@
-"""Helpers for the decoder tests: decode a fixture capture with the real decoder."""
+"""Fixtures for the decoder tests: decode a recorded capture with the real decoder."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+
+import pytest
 
 from quantumflux.core.protocol.capture import iter_capture
 from quantumflux.core.protocol.decoder import Decoder
@@ -20,5 +23,12 @@ def decode_capture(name: str, **options: object) -> tuple[list, Decoder]:
     return events, decoder
 
 
-def only(events: list, kind: type) -> list:
-    return [event for event in events if isinstance(event, kind)]
+@pytest.fixture(scope="session")
+def decode() -> Callable[..., tuple[list, Decoder]]:
+    """``decode(name, **decoder_options) -> (events, decoder)`` for a file in tests/fixtures/frames."""
+    return decode_capture
+
+
+@pytest.fixture(scope="session")
+def frames_dir() -> Path:
+    return FRAMES
