@@ -112,3 +112,16 @@ def test_seeded_stream_continues_exactly(name: str, params: dict[str, float], hi
         out = stream.update(*[columns[c][i] for c in spec.inputs])
         out = out if isinstance(out, tuple) else (out,)
         assert all(_same(o, ref[i]) for o, ref in zip(out, expected, strict=True))
+
+
+@pytest.mark.parametrize(("name", "params"), CASES)
+def test_python_fallback_agrees_closely_with_talib(name: str, params: dict[str, float]) -> None:
+    columns = _series(1500, seed=6)
+    spec = ind.INDICATORS[name]
+    expected = [np.asarray(v) for v in spec.compute(columns, **params).values()]
+    updater = streaming.STREAMING[name](**params)
+    rows = [updater.update(*[columns[c][i] for c in spec.inputs]) for i in range(1500)]
+    got = np.array([row if isinstance(row, tuple) else (row,) for row in rows]).T
+    for out, ref in zip(got, expected, strict=True):
+        np.testing.assert_array_equal(np.isnan(out), np.isnan(ref))
+        np.testing.assert_allclose(out[~np.isnan(ref)], ref[~np.isnan(ref)], rtol=1e-9, atol=1e-12)
