@@ -117,7 +117,9 @@ def test_list_available_reports_series(tmp_path: Path) -> None:
     five = found[("EURUSD_otc", "5m")]
     assert (five.rows, five.files) == (3, 1)
     assert five.first == pd.Timestamp(BASE, unit="s", tz="UTC") and five.last == five.first + pd.Timedelta(minutes=10)
-    assert found[("AUDCAD_otc", "1m")].rows == 2
+    # rows on disk: complete lines of a store file, counted without parsing (2 good + 2 corrupt; torn line not)
+    assert found[("AUDCAD_otc", "1m")].rows == 4
+    assert found[("GBPUSD", "1m")].rows == 3 and found[("#AAPL_otc", "ticks")].rows == 3
 
 
 def test_empty_directory_gives_empty_frame(tmp_path: Path) -> None:

@@ -276,27 +276,58 @@ def list_available(path: Path) -> list[AvailableSeries]:
     found: dict[tuple[str, str], list] = {}
     for file in sorted(Path(path).rglob("*.csv")) if Path(path).is_dir() else [Path(path)]:
         try:
-            frame, _ = read_file(file)
+            summary = _quick_summary(file) or _full_summary(file)
         except (UnknownLayoutError, OSError, UnicodeError) as exc:
             log.warning("skipping %s: %s", file, exc)
             continue
-        if frame.empty:
+        if summary is None:
             continue
-        asset, tag = _file_identity(file) or (file.stem, None)
-        if "asset" in frame and frame["asset"].iloc[0]:
-            asset = str(frame["asset"].iloc[0])
-        if tag is None:
-            tag = TICKS_TAG if "price" in frame else _infer_timeframe(frame["time"].to_numpy())
-        entry = found.setdefault((asset, tag), [np.inf, -np.inf, 0, 0])
-        entry[0] = min(entry[0], float(frame["time"].min()))
-        entry[1] = max(entry[1], float(frame["time"].max()))
-        entry[2] += len(frame)
+        key, first, last, rows = summary
+        entry = found.setdefault(key, [np.inf, -np.inf, 0, 0])
+        entry[0] = min(entry[0], first)
+        entry[1] = max(entry[1], last)
+        entry[2] += rows
         entry[3] += 1
     return [
         AvailableSeries(asset, tag, pd.Timestamp(first, unit="s", tz="UTC"), pd.Timestamp(last, unit="s", tz="UTC"),
                         rows, files)
         for (asset, tag), (first, last, rows, files) in sorted(found.items())
     ]
+
+
+_Summary = tuple[tuple[str, str], float, float, int]
+
+
+def _quick_summary(file: Path) -> _Summary | None:
+    """A store-layout file (own name and header): rows counted and the first/last row read, no parsing."""
+    parsed = parse_file_name(file.name)
+    if parsed is None:
+        return None
+    data = file.read_bytes()
+    lines = [line for line in data.split(b"\n")[: None if data.endswith(b"\n") else -1] if line.strip(b"\r\x00")]
+    header = CANDLE_HEADER if parsed.timeframe is not None else TICK_HEADER
+    if not lines or lines[0].decode("utf-8", errors="replace").strip() != header:
+        return None
+    if len(lines) == 1:
+        return None  # header only: nothing to list
+    edges = pd.Series([lines[1].split(b",", 1)[0].decode(), lines[-1].split(b",", 1)[0].decode()])
+    first, last = _times(edges)
+    if np.isnan(first) or np.isnan(last):
+        return None
+    tag = TICKS_TAG if parsed.timeframe is None else str(parsed.timeframe)
+    return (parsed.asset, tag), float(first), float(last), len(lines) - 1
+
+
+def _full_summary(file: Path) -> _Summary | None:
+    frame, _ = read_file(file)
+    if frame.empty:
+        return None
+    asset, tag = _file_identity(file) or (file.stem, None)
+    if "asset" in frame and frame["asset"].iloc[0]:
+        asset = str(frame["asset"].iloc[0])
+    if tag is None:
+        tag = TICKS_TAG if "price" in frame else _infer_timeframe(frame["time"].to_numpy())
+    return (asset, tag), float(frame["time"].min()), float(frame["time"].max()), len(frame)
 
 
 def _infer_timeframe(times: np.ndarray) -> str:
