@@ -351,6 +351,13 @@ class MarketState:
         view.take_closed()  # seeding is not news: only candles closed from now on are reported
         return view
 
+    def tick_columns(self, asset: str) -> tuple[np.ndarray, np.ndarray]:
+        """Copies of the live ticks' time and price columns for ``asset`` (empty when none)."""
+        data = self._data.get(asset)
+        if data is None:
+            return np.empty(0), np.empty(0)
+        return data.ticks.columns()
+
     @property
     def view(self) -> ChartView | None:
         return self._view

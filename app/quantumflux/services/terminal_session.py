@@ -41,8 +41,8 @@ class TerminalSession:
     _profile_dir: tempfile.TemporaryDirectory[str] | None = None
     _listeners: list[Callable[[], None]] = field(default_factory=list)
 
-    def start(self, listener: Callable[[Any], None]) -> TerminalSession:
-        """Start (or attach to) everything and deliver every capture item to ``listener``."""
+    def start(self, listener: Callable[[Any], None] | None = None) -> TerminalSession:
+        """Start (or attach to) everything; deliver every capture item to ``listener`` when given."""
         host, port = self.settings.chrome_host, self.settings.chrome_port
         if self.demo:
             from quantumflux.sim import PracticeBroker
@@ -55,7 +55,8 @@ class TerminalSession:
                 host=host, reuse=False,
             )
         self.hub = CaptureHub(host, port)
-        self._listeners.append(self.hub.add_listener(listener))
+        if listener is not None:
+            self._listeners.append(self.hub.add_listener(listener))
         self.hub.start()
         return self
 

@@ -39,6 +39,10 @@ class CandleArrays:
     def __len__(self) -> int:
         return int(self.time.shape[0])
 
+    def column(self, name: str) -> np.ndarray:
+        """One column as float64 (what indicators and strategies read)."""
+        return np.asarray(getattr(self, name), dtype=np.float64)
+
     @classmethod
     def empty(cls) -> CandleArrays:
         """Zero candles."""

@@ -1,0 +1,163 @@
+"""FastAPI application factory: routes are one-liners over the service facade.
+
+Every route but ``/health`` needs ``Authorization: Bearer <token>`` (the WebSocket takes
+``?token=`` too). CORS is off unless origins are configured. Errors are JSON
+``{"error": "…"}`` with the right status.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Query, WebSocket, WebSocketDisconnect
+
+from quantumflux import __version__
+from quantumflux.api import schemas
+from quantumflux.api.errors import ApiError, install_error_handlers
+from quantumflux.api.security import token_matches
+from quantumflux.api.stream import StreamHub
+from quantumflux.api.stream_bridge import StreamBridge
+from quantumflux.services.facade import QuantumFluxService, ServiceError
+
+
+def create_app(service: QuantumFluxService, token: str, *, cors_origins: list[str] | None = None) -> FastAPI:
+    hub = StreamHub()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        hub.bind_loop(asyncio.get_running_loop())
+        yield
+
+    app = FastAPI(title="QuantumFlux API", version=__version__, lifespan=lifespan,
+                  description="Market data, signals, backtests and trading over the trader's own browser session.")
+    install_error_handlers(app)
+    if cors_origins:
+        from fastapi.middleware.cors import CORSMiddleware
+
+        app.add_middleware(CORSMiddleware, allow_origins=cors_origins, allow_methods=["*"],
+                           allow_headers=["Authorization", "Content-Type"])
+    bridge = StreamBridge(service, hub)
+    app.state.service, app.state.hub, app.state.bridge = service, hub, bridge
+
+    def require_token(authorization: Annotated[str | None, Header()] = None) -> None:
+        if not token_matches(token, authorization):
+            raise HTTPException(401, "missing or wrong bearer token (see `quantumflux api token`)",
+                                headers={"WWW-Authenticate": "Bearer"})
+
+    def call(fn: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except ServiceError as exc:
+            raise ApiError(str(exc), exc.status) from exc
+
+    @app.get("/health", response_model=schemas.Health, tags=["status"])
+    def health() -> dict[str, Any]:
+        return service.health()
+
+    api = APIRouter(dependencies=[Depends(require_token)])
+
+    @api.get("/status", tags=["status"])
+    def status() -> dict[str, Any]:
+        return {**call(service.status), "stream": {"subscribers": hub.subscriber_count, "dropped": hub.dropped_total}}
+
+    @api.get("/assets", response_model=list[schemas.AssetOut], tags=["market"])
+    def assets() -> list[dict[str, Any]]:
+        return call(service.assets)
+
+    @api.get("/candles/{asset}", response_model=schemas.CandlesOut, tags=["market"])
+    def candles(asset: str, timeframe: str = "1m", count: Annotated[int, Query(ge=1, le=100_000)] = 100,
+                since: float | None = None) -> dict[str, Any]:
+        return call(service.candles, asset, timeframe, count, since)
+
+    @api.get("/ticks/{asset}", response_model=schemas.TicksOut, tags=["market"])
+    def ticks(asset: str, since: float | None = None,
+              limit: Annotated[int, Query(ge=1, le=100_000)] = 10_000) -> dict[str, Any]:
+        return call(service.ticks, asset, since, limit)
+
+    @api.get("/indicators/{asset}", tags=["market"])
+    def indicators(asset: str, timeframe: str = "1m", names: str = "sma,rsi",
+                   count: Annotated[int, Query(ge=1, le=100_000)] = 100) -> dict[str, Any]:
+        return call(service.indicators, asset, timeframe, [n.strip() for n in names.split(",") if n.strip()], count)
+
+    @api.get("/signals/{asset}", response_model=schemas.SignalsOut, tags=["strategies"])
+    def signals(asset: str, strategy: str = "sma_cross", timeframe: str = "1m",
+                count: Annotated[int, Query(ge=1, le=10_000)] = 20) -> dict[str, Any]:
+        return call(service.signals, asset, strategy, timeframe, None, count)
+
+    @api.get("/strategies", response_model=list[schemas.StrategyOut], tags=["strategies"])
+    def strategies() -> list[dict[str, Any]]:
+        return call(service.strategies)
+
+    @api.get("/trades", tags=["trading"])
+    def trades(status: str | None = None) -> list[dict[str, Any]]:
+        return call(service.trades, status)
+
+    @api.get("/performance", tags=["trading"])
+    def performance() -> dict[str, Any]:
+        return call(service.performance)
+
+    @api.post("/backtests", response_model=schemas.JobOut, status_code=202, tags=["strategies"])
+    def backtest(body: schemas.BacktestIn) -> dict[str, Any]:
+        return call(service.start_backtest, **body.model_dump()).as_dict()
+
+    @api.post("/abtests", response_model=schemas.JobOut, status_code=202, tags=["strategies"])
+    def abtest(body: schemas.AbTestIn) -> dict[str, Any]:
+        return call(service.start_abtest, **body.model_dump()).as_dict()
+
+    @api.get("/jobs/{job_id}", response_model=schemas.JobOut, tags=["strategies"])
+    def job(job_id: str) -> dict[str, Any]:
+        return call(service.job, job_id).as_dict()
+
+    @api.post("/collector/start", tags=["collector"])
+    def collector_start(body: schemas.CollectorIn | None = None) -> dict[str, Any]:
+        body = body or schemas.CollectorIn()
+        return call(service.start_collector, tuple(body.timeframes), body.assets)
+
+    @api.post("/collector/stop", tags=["collector"])
+    def collector_stop() -> dict[str, Any]:
+        return call(service.stop_collector)
+
+    app.include_router(api)
+
+    @app.websocket("/ws/stream")
+    async def stream(ws: WebSocket) -> None:
+        supplied = ws.headers.get("authorization") or (f"Bearer {ws.query_params.get('token', '')}")
+        if not token_matches(token, supplied):
+            await ws.close(code=4401, reason="missing or wrong bearer token")
+            return
+        await ws.accept()
+        hub.bind_loop(asyncio.get_running_loop())
+        sub = hub.subscribe()
+        sender = asyncio.create_task(_send_loop(ws, sub))
+        try:
+            while True:
+                message = await ws.receive_json()
+                topics = message.get("subscribe", []) if isinstance(message, dict) else []
+                if not isinstance(topics, list) or not all(isinstance(t, str) for t in topics):
+                    await ws.send_json({"error": "send {\"subscribe\": [\"candles:ASSET:1m\", \"ticks:ASSET\", …]}"})
+                    continue
+                sub.topics.update(topics)
+                bridge.watch(topics)
+                await ws.send_json({"subscribed": sorted(sub.topics)})
+        except (WebSocketDisconnect, RuntimeError, ValueError):
+            pass
+        finally:
+            sender.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sender
+            hub.unsubscribe(sub)
+
+    return app
+
+
+async def _send_loop(ws: WebSocket, sub: Any) -> None:
+    reported = 0
+    while True:
+        message = await sub.queue.get()
+        if sub.dropped != reported:
+            message = {**message, "dropped": sub.dropped}
+            reported = sub.dropped
+        await ws.send_json(message)

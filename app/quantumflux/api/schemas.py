@@ -1,0 +1,130 @@
+"""Typed request and response bodies (pydantic); they make the OpenAPI schema."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+
+class Health(BaseModel):
+    status: str
+    version: str
+
+
+class AssetOut(BaseModel):
+    symbol: str
+    label: str
+    type: str
+    payout: float | None
+    otc: bool
+    active: bool | None
+    source: Literal["live", "stored"]
+
+
+class CandleOut(BaseModel):
+    time: float
+    iso: str
+    open: float
+    high: float
+    low: float
+    close: float
+    volume: int
+
+
+class FormingOut(BaseModel):
+    time: float
+    open: float
+    high: float
+    low: float
+    close: float
+    volume: int
+
+
+class CandlesOut(BaseModel):
+    asset: str
+    timeframe: str
+    source: str
+    candles: list[CandleOut]
+    forming: FormingOut | None
+
+
+class TickOut(BaseModel):
+    time: float
+    price: float
+
+
+class TicksOut(BaseModel):
+    asset: str
+    ticks: list[TickOut]
+
+
+class SignalOut(BaseModel):
+    asset: str
+    direction: Literal["call", "put"]
+    time: float
+    iso: str
+    timeframe: int
+    expiry: int
+    strategy: str
+    rule: str
+    confidence: float
+    values: dict[str, float | None]
+
+
+class SignalsOut(BaseModel):
+    asset: str
+    strategy: str
+    source: str
+    candles: int
+    signals: list[SignalOut]
+
+
+class StrategyOut(BaseModel):
+    name: str
+    description: str
+    parameters: dict[str, Any]
+
+
+class TradeIn(BaseModel):
+    client_id: str = Field(min_length=1, max_length=80, description="caller's id; a retry with the same id never trades twice")
+    asset: str = Field(min_length=1, max_length=64)
+    direction: Literal["call", "put"]
+    amount: float = Field(gt=0, le=1_000_000)
+    expiry: str = Field(default="60s", description="e.g. 60s, 5m")
+    real: bool = False
+    dry_run: bool = False
+
+
+class BacktestIn(BaseModel):
+    asset: str = Field(min_length=1, max_length=64)
+    strategy: str = Field(min_length=1, max_length=64)
+    timeframe: str = "1m"
+    params: dict[str, float | int | str] = Field(default_factory=dict)
+    expiry: str | None = None
+    payout: float = Field(default=92.0, gt=0, le=1000)
+    stake: float = Field(default=1.0, gt=0)
+    data: str | None = Field(default=None, description="a data directory or CSV; default: live/stored data")
+
+
+class AbTestIn(BaseModel):
+    asset: str = Field(min_length=1, max_length=64)
+    strategies: list[str] = Field(min_length=2, max_length=10)
+    timeframe: str = "1m"
+    expiry: str | None = None
+    payout: float = Field(default=92.0, gt=0, le=1000)
+    data: str | None = None
+
+
+class JobOut(BaseModel):
+    id: str
+    kind: str
+    status: Literal["queued", "running", "done", "failed"]
+    progress: float
+    result: Any = None
+    error: str | None = None
+
+
+class CollectorIn(BaseModel):
+    timeframes: list[str] = Field(default_factory=lambda: ["1m"], min_length=1, max_length=8)
+    assets: list[str] | None = None

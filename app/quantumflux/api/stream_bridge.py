@@ -1,0 +1,77 @@
+"""Turns live events into stream topics: ticks, candles (forming and closed), trades, status.
+
+Topics: ``ticks:<ASSET>``, ``candles:<ASSET>:<TF>`` (``{"closed": …}`` when a candle closes,
+``{"forming": …}`` as it forms), ``trades`` (deals opened/closed, orders failed),
+``status`` (login, sockets). A candle topic is computed only once some client watches it.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from quantumflux.api.stream import StreamHub
+from quantumflux.core.model import Timeframe
+from quantumflux.core.protocol import events as ev
+
+
+def _candle(c: Any) -> dict[str, Any]:
+    return {"time": c.time, "open": c.open, "high": c.high, "low": c.low, "close": c.close, "volume": c.volume}
+
+
+class StreamBridge:
+    def __init__(self, service: Any, hub: StreamHub) -> None:
+        self._service = service
+        self._hub = hub
+        self._watched: set[tuple[str, int]] = set()
+        self._lock = threading.Lock()
+        service.add_listener(self.on_item)
+
+    def watch(self, topics: list[str]) -> None:
+        """Start computing candle topics that a client subscribed to."""
+        for topic in topics:
+            parts = topic.split(":")
+            if parts[0] == "candles" and len(parts) == 3:
+                try:
+                    seconds = Timeframe.parse(parts[2]).seconds
+                except ValueError:
+                    continue
+                with self._lock:
+                    self._watched.add((parts[1], seconds))
+                with self._service._lock:
+                    view = self._service.state.view_for(parts[1], seconds)
+                    view.take_closed()
+
+    def on_item(self, item: Any) -> None:
+        hub = self._hub
+        if isinstance(item, ev.TicksReceived):
+            assets = set()
+            for tick in item.ticks:
+                hub.publish(f"ticks:{tick.asset}", {"asset": tick.asset, "time": tick.time, "price": tick.price})
+                assets.add(tick.asset)
+            self._publish_candles(assets)
+        elif isinstance(item, ev.OrderOpened):
+            hub.publish("trades", {"event": "opened", "deal_id": item.deal.id, "asset": item.deal.asset,
+                                   "amount": item.deal.amount, "request_id": item.deal.request_id})
+        elif isinstance(item, ev.DealsClosed):
+            for deal in item.deals:
+                hub.publish("trades", {"event": "closed", "deal_id": deal.id, "asset": deal.asset,
+                                       "profit": deal.profit, "outcome": deal.outcome.value})
+        elif isinstance(item, ev.OrderFailed):
+            hub.publish("trades", {"event": "failed", "asset": item.asset, "amount": item.amount, "error": item.error})
+        elif isinstance(item, ev.LoginSucceeded | ev.LoginRejected | ev.SocketOpened | ev.SocketClosed
+                        | ev.SessionDisconnected):
+            hub.publish("status", {"event": type(item).__name__})
+
+    def _publish_candles(self, assets: set[str]) -> None:
+        with self._lock:
+            watched = [w for w in self._watched if w[0] in assets]
+        for asset, seconds in watched:
+            with self._service._lock:
+                view = self._service.state.view_for(asset, seconds)
+                closed, forming = view.take_closed(), view.forming()
+            topic = f"candles:{asset}:{Timeframe(seconds)}"
+            for candle in closed:
+                self._hub.publish(topic, {"closed": _candle(candle)})
+            if forming is not None:
+                self._hub.publish(topic, {"forming": _candle(forming)})

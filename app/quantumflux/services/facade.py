@@ -1,0 +1,381 @@
+"""One facade over every service, for the API and the CLI (routes and commands are one-liners).
+
+Live data: when attached, a :class:`~quantumflux.services.capture_hub.CaptureHub` feeds a
+:class:`~quantumflux.services.market_state.MarketState` under a lock; without a browser the
+same calls answer from the CSV store (``source`` says which). Errors a caller can act on are
+raised as :class:`ServiceError` with an HTTP-like status.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import math
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from quantumflux import __version__
+from quantumflux.config import Settings
+from quantumflux.core.candles import CandleArrays
+from quantumflux.core.model import Timeframe, iso_utc
+from quantumflux.services.market_state import MarketState
+from quantumflux.services.stored_history import StoredHistory
+
+log = logging.getLogger(__name__)
+
+
+class ServiceError(Exception):
+    """A failure the caller can act on; ``status`` follows HTTP (400 bad input, 404 unknown, 503 unavailable)."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def _finite(value: float) -> float | None:
+    return None if value is None or not math.isfinite(value) else float(value)
+
+
+def candle_rows(arrays: CandleArrays) -> list[dict[str, Any]]:
+    return [
+        {"time": float(t), "iso": iso_utc(float(t)), "open": float(o), "high": float(h), "low": float(lo),
+         "close": float(c), "volume": int(v)}
+        for t, o, h, lo, c, v in zip(arrays.time, arrays.open, arrays.high, arrays.low, arrays.close,
+                                     arrays.volume, strict=True)
+    ]
+
+
+@dataclass
+class Job:
+    id: str
+    kind: str
+    status: str = "queued"  # queued | running | done | failed
+    progress: float = 0.0
+    result: Any = None
+    error: str | None = None
+    created: float = field(default_factory=time.time)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "kind": self.kind, "status": self.status, "progress": round(self.progress, 4),
+                "result": self.result, "error": self.error}
+
+
+class QuantumFluxService:
+    """The facade. ``attach()`` starts live capture; everything else works with or without it."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Callable[[], float] = time.time,
+        journal: Any = None,
+        trading: Any = None,
+    ) -> None:
+        self.settings = settings
+        self._clock = clock
+        self.stored = StoredHistory.from_settings(settings)
+        self.state = MarketState(clock=clock, stored_history=self.stored)
+        self._lock = threading.RLock()
+        self.hub: Any = None
+        self._remove_listener: Callable[[], None] | None = None
+        self._journal = journal
+        self.trading = trading
+        self.collector: Any = None
+        self._collector_store: Any = None
+        self.jobs: dict[str, Job] = {}
+        self._job_lock = threading.Lock()
+        self._listeners: list[Callable[[Any], None]] = []
+
+    # ------------------------------------------------------------------ live
+    def attach(self, hub: Any = None) -> None:
+        """Capture the browser on the configured port (or use ``hub``); events update live state."""
+        if hub is None:
+            from quantumflux.services.capture_hub import CaptureHub
+
+            hub = CaptureHub(self.settings.chrome_host, self.settings.chrome_port).start()
+        self.hub = hub
+        self._remove_listener = hub.add_listener(self._on_item)
+
+    def add_listener(self, callback: Callable[[Any], None]) -> None:
+        """Also deliver every live item (decoded events) to ``callback`` (e.g. the API's stream hub)."""
+        self._listeners.append(callback)
+
+    def _on_item(self, item: Any) -> None:
+        with self._lock:
+            self.state.apply([item])
+        for callback in self._listeners:
+            try:
+                callback(item)
+            except Exception:  # noqa: BLE001 - one bad consumer never stops the feed
+                log.exception("live listener failed")
+
+    def close(self) -> None:
+        if self._remove_listener is not None:
+            self._remove_listener()
+        self.stop_collector()
+        if self._journal is not None:
+            self._journal.close()
+
+    @property
+    def journal(self) -> Any:
+        if self._journal is None:
+            from quantumflux.storage.journal import TradeJournal, default_journal_path
+
+            self._journal = TradeJournal(default_journal_path(Path(self.settings.data_root)))
+        return self._journal
+
+    # ----------------------------------------------------------------- reads
+    def health(self) -> dict[str, Any]:
+        return {"status": "ok", "version": __version__}
+
+    def status(self) -> dict[str, Any]:
+        hub_state = self.hub.state if self.hub is not None else None
+        with self._lock:
+            live = {
+                "attached": self.hub is not None,
+                "browser": getattr(hub_state, "browser", "") if hub_state else "",
+                "capture_connected": bool(getattr(hub_state, "connected", False)),
+                "broker_socket": self.state.connected,
+                "login": self.state.login,
+                "server_offset_seconds": self.state.offset,
+                "ticks": self.state.tick_count,
+            }
+        collector = self.collector.status() if self.collector is not None else None
+        live["collector"] = dataclasses.asdict(collector) if dataclasses.is_dataclass(collector) else None
+        return live
+
+    def assets(self) -> list[dict[str, Any]]:
+        with self._lock:
+            live = list(self.state.assets.values())
+        if live:
+            return [{"symbol": a.symbol, "label": a.display_name, "type": a.type.value, "payout": a.payout,
+                     "otc": a.otc, "active": a.active, "source": "live"} for a in live]
+        return [{"symbol": s, "label": s, "type": "other", "payout": None, "otc": s.lower().endswith("_otc"),
+                 "active": None, "source": "stored"} for s in self.stored.assets()]
+
+    def _view(self, asset: str, timeframe: str | int) -> tuple[CandleArrays, Any, str]:
+        try:
+            tf = Timeframe.parse(timeframe)
+        except ValueError as exc:
+            raise ServiceError(str(exc)) from exc
+        with self._lock:
+            view = self.state.view_for(asset, tf.seconds)
+            arrays, forming = view.arrays(), view.forming()
+            live = self.state.status(asset).state.value
+        if not len(arrays) and forming is None:
+            raise ServiceError(f"no candles for {asset!r}: not streaming and nothing stored", 404)
+        return arrays, forming, live
+
+    def candles(self, asset: str, timeframe: str | int = "1m", count: int = 100,
+                since: float | None = None) -> dict[str, Any]:
+        if count < 1 or count > 100_000:
+            raise ServiceError("count must be between 1 and 100000")
+        arrays, forming, source = self._view(asset, timeframe)
+        if since is not None:
+            arrays = arrays.slice(int(np.searchsorted(arrays.time, since, side="left")), None)
+        arrays = arrays.slice(max(0, len(arrays) - count), None)
+        return {
+            "asset": asset, "timeframe": str(Timeframe.parse(timeframe)), "source": source,
+            "candles": candle_rows(arrays),
+            "forming": None if forming is None else {
+                "time": forming.time, "open": forming.open, "high": forming.high, "low": forming.low,
+                "close": forming.close, "volume": forming.volume},
+        }
+
+    def ticks(self, asset: str, since: float | None = None, limit: int = 10_000) -> dict[str, Any]:
+        with self._lock:
+            times, prices = self.state.tick_columns(asset)
+        if since is not None:
+            keep = times > since
+            times, prices = times[keep], prices[keep]
+        times, prices = times[-limit:], prices[-limit:]
+        return {"asset": asset, "ticks": [{"time": float(t), "price": float(p)} for t, p in zip(times, prices, strict=True)]}
+
+    def indicators(self, asset: str, timeframe: str | int = "1m", names: list[str] | None = None,
+                   count: int = 100) -> dict[str, Any]:
+        from quantumflux.core import indicators as ind
+
+        names = names or ["sma", "rsi"]
+        unknown = [n for n in names if n not in ind.INDICATORS]
+        if unknown:
+            raise ServiceError(f"unknown indicator(s) {', '.join(unknown)}; known: {', '.join(ind.INDICATORS)}")
+        arrays, _, source = self._view(asset, timeframe)
+        columns = {name: np.asarray(getattr(arrays, name), dtype=np.float64)
+                   for name in ("open", "high", "low", "close", "volume")}
+        out: dict[str, Any] = {}
+        for name in names:
+            values = ind.INDICATORS[name].compute(columns)
+            out[name] = {key: [_finite(v) for v in np.asarray(series)[-count:]] for key, series in values.items()}
+        return {"asset": asset, "timeframe": str(Timeframe.parse(timeframe)), "source": source,
+                "time": [float(t) for t in arrays.time[-count:]], "values": out}
+
+    def strategies(self) -> list[dict[str, Any]]:
+        from quantumflux.services.backtesting import registry_for, strategy_dirs
+
+        registry = registry_for(strategy_dirs())
+        return [{"name": n, "description": registry.get(n).description, "parameters": registry.get(n).parameters()}
+                for n in registry.names()]
+
+    def signals(self, asset: str, strategy: str = "sma_cross", timeframe: str | int = "1m",
+                params: dict[str, Any] | None = None, count: int = 20) -> dict[str, Any]:
+        from quantumflux.services.backtesting import registry_for, strategy_dirs
+
+        registry = registry_for(strategy_dirs())
+        if strategy not in registry.names():
+            raise ServiceError(f"unknown strategy {strategy!r}; known: {', '.join(registry.names())}", 404)
+        arrays, _, source = self._view(asset, timeframe)
+        try:
+            instance = registry.create(strategy, params or {})
+            found = instance.signals(arrays, asset, Timeframe.parse(timeframe).seconds)
+        except ValueError as exc:
+            raise ServiceError(str(exc)) from exc
+        return {"asset": asset, "strategy": strategy, "source": source, "candles": len(arrays),
+                "signals": [_signal_dict(s) for s in found[-count:]]}
+
+    def trades(self, status: str | None = None) -> list[dict[str, Any]]:
+        statuses = None if status in (None, "", "all") else {
+            "open": ("pending", "confirmed", "unconfirmed"), "closed": ("closed",)}.get(status, (status,))
+        return [dataclasses.asdict(r) for r in self.journal.list(status=statuses)]
+
+    def performance(self) -> dict[str, Any]:
+        records = self.journal.list()
+        names = sorted({r.source for r in records})
+        return {"all": dataclasses.asdict(self.journal.performance()),
+                "by_source": {n: dataclasses.asdict(self.journal.performance(strategy=n)) for n in names}}
+
+    # ------------------------------------------------------------------ jobs
+    def _submit(self, kind: str, work: Callable[[Callable[[int, int], None]], Any]) -> Job:
+        job = Job(uuid.uuid4().hex[:12], kind)
+        with self._job_lock:
+            self.jobs[job.id] = job
+
+        def progress(done: int, total: int) -> None:
+            job.progress = done / total if total else 1.0
+
+        def run() -> None:
+            job.status = "running"
+            try:
+                job.result = work(progress)
+                job.progress, job.status = 1.0, "done"
+            except Exception as exc:  # noqa: BLE001 - reported through the job
+                job.error, job.status = f"{type(exc).__name__}: {exc}", "failed"
+
+        threading.Thread(target=run, name=f"job-{job.id}", daemon=True).start()
+        return job
+
+    def job(self, job_id: str) -> Job:
+        job = self.jobs.get(job_id)
+        if job is None:
+            raise ServiceError(f"no job {job_id!r}", 404)
+        return job
+
+    def start_backtest(self, *, asset: str, strategy: str, timeframe: str = "1m", params: dict | None = None,
+                       expiry: str | int | None = None, payout: float = 92.0, stake: float = 1.0,
+                       data: str | None = None) -> Job:
+        from quantumflux.core.backtest import BacktestConfig
+        from quantumflux.services.backtesting import StrategySpec, run_one, strategy_dirs, summary
+
+        arrays = self._arrays_for(asset, timeframe, data)
+        tf = Timeframe.parse(timeframe).seconds
+        config = BacktestConfig(timeframe=tf, expiry=Timeframe.parse(expiry).seconds if expiry else tf,
+                                payout=payout, stake=stake)
+        spec = StrategySpec(strategy, params or {})
+
+        def work(progress: Callable[[int, int], None]) -> dict[str, Any]:
+            progress(0, 1)
+            result = run_one(arrays, spec, config, strategy_dirs())
+            return summary(result)
+
+        return self._submit("backtest", work)
+
+    def start_abtest(self, *, asset: str, strategies: list[str], timeframe: str = "1m",
+                     expiry: str | int | None = None, payout: float = 92.0, data: str | None = None) -> Job:
+        from quantumflux.core.backtest import BacktestConfig
+        from quantumflux.services.backtesting import StrategySpec, ab_test, strategy_dirs
+
+        if len(strategies) < 2:
+            raise ServiceError("an A/B test needs at least two strategies")
+        arrays = self._arrays_for(asset, timeframe, data)
+        tf = Timeframe.parse(timeframe).seconds
+        config = BacktestConfig(timeframe=tf, expiry=Timeframe.parse(expiry).seconds if expiry else tf, payout=payout)
+        specs = [StrategySpec.parse(s) for s in strategies]
+
+        def work(progress: Callable[[int, int], None]) -> Any:
+            from quantumflux.services.backtesting import summary
+
+            results, comparisons = ab_test(arrays, specs, config, strategy_dirs(), progress=progress)
+            return {"results": [{"label": label, **_plain(summary(r))} for label, r in results],
+                    "comparisons": [_plain(c) for c in comparisons]}
+
+        return self._submit("abtest", work)
+
+    def _arrays_for(self, asset: str, timeframe: str | int, data: str | None) -> Any:
+        if data:
+            from quantumflux.services.backtesting import load_arrays
+
+            try:
+                return load_arrays(Path(data), asset, timeframe)[0]
+            except (OSError, ValueError) as exc:
+                raise ServiceError(str(exc), 404) from exc
+        arrays, _, _ = self._view(asset, timeframe)
+        return arrays
+
+    # -------------------------------------------------------------- collector
+    def start_collector(self, timeframes: tuple[str, ...] = ("1m",), assets: list[str] | None = None) -> dict[str, Any]:
+        if self.hub is None:
+            raise ServiceError("no live capture attached: start the API with a browser (or --demo)", 503)
+        if self.collector is not None and self.collector.running:
+            return {"running": True}
+        from quantumflux.services.collector import Collector, CollectorOptions
+        from quantumflux.storage.csv_store import ChunkedCsvStore
+
+        self._collector_store = ChunkedCsvStore(self.settings.realtime_dir, session_start=self._clock(),
+                                                candles_per_file=self.settings.candles_per_file,
+                                                ticks_per_file=self.settings.ticks_per_file)
+        options = CollectorOptions(timeframes=tuple(Timeframe.parse(t) for t in timeframes),
+                                   assets=frozenset(assets) if assets else None)
+        self.collector = Collector(self.hub, self._collector_store, options).start()
+        return {"running": True}
+
+    def stop_collector(self) -> dict[str, Any]:
+        if self.collector is not None:
+            self.collector.stop()
+            self.collector = None
+        if self._collector_store is not None:
+            self._collector_store.close()
+            self._collector_store = None
+        return {"running": False}
+
+    # ---------------------------------------------------------------- trading
+    def require_trading(self) -> Any:
+        if self.trading is None:
+            raise ServiceError("page automation is not attached: start the API against a browser session", 503)
+        return self.trading
+
+
+def _signal_dict(signal: Any) -> dict[str, Any]:
+    return {"asset": signal.asset, "direction": signal.direction.value, "time": signal.time,
+            "iso": iso_utc(signal.time), "timeframe": signal.timeframe, "expiry": signal.expiry,
+            "strategy": signal.strategy, "rule": signal.rule, "confidence": signal.confidence,
+            "values": {k: _finite(v) for k, v in signal.values.items()}}
+
+
+def _plain(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {k: _plain(v) for k, v in dataclasses.asdict(value).items()}
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, float):
+        return _finite(value)
+    if isinstance(value, np.generic):
+        return _plain(value.item())
+    return value
