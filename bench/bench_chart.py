@@ -142,7 +142,8 @@ def bench_chart(count: int) -> dict[str, float]:
     results["pan_zoom_all"] = statistics.median(frames)
     results["pan_zoom_all_max"] = max(frames)
     chart.close()
-    del chart
+    chart.deleteLater()
+    pump()
     gc.collect()
     return results
 
@@ -174,7 +175,8 @@ def bench_baseline(count: int, repeats: int) -> dict[str, float]:
 
     results["pan_120"] = statistics.median([timed(pan) for _ in range(repeats)])
     widget.close()
-    del widget, item
+    widget.deleteLater()
+    pump()
     gc.collect()
     return results
 

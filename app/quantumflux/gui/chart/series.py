@@ -29,6 +29,11 @@ class CandleBuffer:
     def __len__(self) -> int:
         return self._size
 
+    @property
+    def capacity(self) -> int:
+        """Candles that fit before the next reallocation (doubles when full)."""
+        return int(self._data.shape[1])
+
     def set(self, columns: dict[str, Array]) -> None:
         """Replace the whole history; every column must have the same length."""
         arrays = [np.asarray(columns[name]).ravel() for name in COLUMNS]

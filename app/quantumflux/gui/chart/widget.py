@@ -22,14 +22,14 @@ from quantumflux.gui.chart.geometry import window_for
 from quantumflux.gui.chart.items import FormingCandleItem
 from quantumflux.gui.chart.layers import CandleLayer, VolumeLayer
 from quantumflux.gui.chart.markers import MarkerSet, PriceLine, TradeMark
+from quantumflux.gui.chart.navigation import RIGHT_MARGIN, ChartNavigation
 from quantumflux.gui.chart.panes import Pane
-from quantumflux.gui.chart.readout import candle_readout, countdown
+from quantumflux.gui.chart.readout import countdown
 from quantumflux.gui.chart.series import COLUMNS, CandleBuffer, OhlcPyramid, level_factor
 from quantumflux.gui.theme import palette as find_palette
 
-#: Candles shown after ``set_data`` and kept free right of the forming candle when following.
+#: Candles shown after ``set_data``.
 INITIAL_CANDLES = 120
-RIGHT_MARGIN = 4.0
 
 
 def _candle_values(candle: object) -> tuple[float, ...]:
@@ -41,7 +41,7 @@ def _candle_values(candle: object) -> tuple[float, ...]:
         raise TypeError(f"not a candle: {candle!r}") from error
 
 
-class CandleChart(QtWidgets.QWidget):
+class CandleChart(ChartNavigation, QtWidgets.QWidget):
     """Live candlestick chart. See docs/chart.md for behaviour and performance notes."""
 
     follow_live_changed = QtCore.Signal(bool)
@@ -251,117 +251,15 @@ class CandleChart(QtWidgets.QWidget):
                 self._price_range = found
             pane.update_grid(x_ticks)
 
-    def _scroll_to_live(self) -> None:
-        (x_min, x_max), _ = self.price_pane.view.viewRange()
-        right = len(self._buffer) + RIGHT_MARGIN
-        self.price_pane.view.setXRange(right - (x_max - x_min), right, padding=0)
-
-    def _on_range_changed_manually(self, *args: object) -> None:
-        (_, x_max), _ = self.price_pane.view.viewRange()
-        self._set_following(x_max >= len(self._buffer))
-
-    def set_follow_live(self, follow: bool) -> None:
-        """Keep the newest candle in view (True scrolls there now)."""
-        self._set_following(bool(follow))
-        if follow:
-            self._scroll_to_live()
-
-    def _set_following(self, follow: bool) -> None:
-        self.live_button.setChecked(follow)
-        if follow != self._follow_live:
-            self._follow_live = follow
-            self.follow_live_changed.emit(follow)
-
     @property
-    def follow_live(self) -> bool:
-        return self._follow_live
+    def candle_count(self) -> int:
+        """Closed candles in the history."""
+        return len(self._buffer)
 
-    def pan(self, fraction: float) -> None:
-        """Pan by ``fraction`` of the visible span (negative: to the past), as the arrow keys do."""
-        (x_min, x_max), _ = self.price_pane.view.viewRange()
-        shift = (x_max - x_min) * fraction
-        self.price_pane.view.setXRange(x_min + shift, x_max + shift, padding=0)
-        self._on_range_changed_manually()
+    def candles(self) -> dict[str, np.ndarray]:
+        """Read-only views of the closed candles' columns (time, open, high, low, close, volume)."""
+        return self._columns()
 
-    def zoom(self, factor: float) -> None:
-        """Scale the visible span by ``factor`` (< 1 zooms in), anchored at the right edge when live."""
-        (x_min, x_max), _ = self.price_pane.view.viewRange()
-        span = max(8.0, (x_max - x_min) * factor)
-        anchor = x_max if self._follow_live else (x_min + x_max) / 2
-        ratio = 1.0 if self._follow_live else 0.5
-        self.price_pane.view.setXRange(anchor - span * ratio, anchor + span * (1 - ratio), padding=0)
-
-    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:  # noqa: N802
-        if watched is self.graphics and event.type() == QtCore.QEvent.Type.KeyPress:
-            return self._on_key(event.key())
-        if watched is self.graphics and event.type() == QtCore.QEvent.Type.Leave:
-            self.hide_crosshair()
-        return super().eventFilter(watched, event)
-
-    def _on_key(self, key: int) -> bool:
-        keys = QtCore.Qt.Key
-        actions = {keys.Key_Left: lambda: self.pan(-0.125), keys.Key_Right: lambda: self.pan(0.125),
-                   keys.Key_Up: lambda: self.zoom(0.8), keys.Key_Plus: lambda: self.zoom(0.8),
-                   keys.Key_Down: lambda: self.zoom(1.25), keys.Key_Minus: lambda: self.zoom(1.25),
-                   keys.Key_End: lambda: self.set_follow_live(True),
-                   keys.Key_Home: lambda: self.pan(-len(self._buffer))}
-        action = actions.get(key)
-        if action is None:
-            return False
-        action()
-        return True
-
-    # ----------------------------------------------------------------- crosshair
-    def _on_mouse_moved(self, position: QtCore.QPointF) -> None:
-        for pane in self.panes:
-            if pane.contains_scene_point(position):
-                point = pane.view.mapSceneToView(position)
-                self.show_crosshair_at(point.x(), point.y(), pane)
-                return
-        self.hide_crosshair()
-
-    def show_crosshair_at(self, x: float, y: float | None = None, pane: Pane | None = None) -> None:
-        """Put the crosshair on the candle nearest ``x`` (all panes) and update the readout."""
-        index = int(round(x))
-        self._crosshair = index
-        for each in self.panes:
-            each.vline.setPos(index)
-            each.vline.show()
-            each.hline.setVisible(each is pane and y is not None)
-            if each is pane and y is not None:
-                each.hline.setPos(y)
-        self._set_readout(self._readout_for(index))
-
-    def hide_crosshair(self) -> None:
-        self._crosshair = None
-        for pane in self.panes:
-            pane.vline.hide()
-            pane.hline.hide()
-        self._set_readout(self._readout_for(len(self._buffer) - 1))
-
-    def _readout_for(self, index: int) -> str:
-        n = len(self._buffer)
-        if self._forming is not None and index == n:
-            t, o, h, low, c, _ = self._forming
-            previous = float(self._buffer.column("close")[-1]) if n else None
-            return candle_readout(t, o, h, low, c, previous, self._digits, self._timeframe, self._tz, True)
-        if not 0 <= index < n:
-            return ""
-        t, o, h, low, c, _ = self._buffer.row(index)
-        previous = float(self._buffer.column("close")[index - 1]) if index else None
-        parts = [candle_readout(t, o, h, low, c, previous, self._digits, self._timeframe, self._tz)]
-        parts += [ind.readout(index, self._digits) for ind in self._indicators.values()]
-        return "  ".join(p for p in parts if p)
-
-    def _set_readout(self, text: str) -> None:
-        if text != self._readout:
-            self._readout = text
-            self.readout_label.setText(text)
-            self.crosshair_moved.emit(text)
-
-    def readout_text(self) -> str:
-        """The readout currently shown (crosshair candle, else the newest closed candle)."""
-        return self._readout
 
     # ----------------------------------------------------------------- indicators
     def _columns(self) -> dict[str, np.ndarray]:
@@ -391,6 +289,7 @@ class CandleChart(QtWidgets.QWidget):
             target.add_layer(layer, z=20 if target is self.price_pane else 0)
         self._indicators[indicator.id] = indicator
         self._refresh_window()
+        self._mark("readout")
         return indicator.id
 
     def remove_indicator(self, indicator_id: int) -> None:
@@ -405,6 +304,7 @@ class CandleChart(QtWidgets.QWidget):
             self.panes.remove(indicator.pane)
             self.graphics.ci.removeItem(indicator.pane.plot)
             self._relayout_panes()
+        self._mark("readout")
 
     def indicator_ids(self) -> list[int]:
         return list(self._indicators)
@@ -416,7 +316,7 @@ class CandleChart(QtWidgets.QWidget):
                 layout.removeItem(pane.plot)
         for row, pane in enumerate(self.panes):
             layout.addItem(pane.plot, row=row, col=0)
-            layout.layout.setRowStretchFactor(row, 4 if row == 0 else 1)
+            layout.layout.setRowStretchFactor(row, 3 if row == 0 else 1)
             pane.show_time_labels(row == len(self.panes) - 1)
         for row in range(len(self.panes), len(self.panes) + 4):
             layout.layout.setRowStretchFactor(row, 0)
