@@ -437,6 +437,7 @@ def test_demo_real_switch_authenticates_again_with_the_other_account(
     wait_until(lambda: text_of(one(page, "account_type")) == "QT Demo", 5, "the demo account label")
 
 
+@pytest.mark.slow
 def test_reconnects_with_backoff_after_the_server_drops_the_socket_and_keeps_alive(
     driver: WebDriver, broker: PracticeBroker, frames: SentFrames
 ) -> None:
