@@ -24,6 +24,7 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     import json
+    import os
     import sys
 
     from quantumflux.cli.main import EXIT_ERROR, CommandError
@@ -47,8 +48,12 @@ def run(args: argparse.Namespace) -> int:
         for frame in reader:
             printed += _print(decoder.feed(frame), kinds, out, json.dumps, event_to_dict)
         printed += _print(decoder.flush(), kinds, out, json.dumps, event_to_dict)
-    except BrokenPipeError:  # e.g. piped into head
+        out.flush()
+    except BrokenPipeError:  # e.g. piped into head: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as exc:
+        raise CommandError(f"cannot read {args.capture}: {exc}", EXIT_ERROR) from exc
     _summary(decoder, reader, printed)
     return 0
 

@@ -42,6 +42,8 @@ class CaptureReader:
     def __init__(self, path: str | Path, logger: logging.Logger | None = None) -> None:
         self.path = Path(path)
         if not self.path.is_file():
+            if self.path.exists():
+                raise FileNotFoundError(f"capture file is a directory or special file, not a capture: {self.path}")
             raise FileNotFoundError(f"capture file not found: {self.path}")
         self.lines = 0
         self.frames = 0

@@ -26,20 +26,7 @@ from urllib.parse import urlsplit
 from quantumflux.core.model import Tick
 from quantumflux.core.protocol import payloads
 from quantumflux.core.protocol.events import (
-    AssetsUpdated,
-    BalanceUpdated,
-    DealsClosed,
-    DealsOpened,
     Event,
-    HistoryReceived,
-    HistoryRequested,
-    LoginAttempted,
-    LoginRejected,
-    LoginSucceeded,
-    OrderFailed,
-    OrderOpened,
-    OrderRequested,
-    PageChoiceChanged,
     ServerOffsetMeasured,
     SessionDisconnected,
     SocketClosed,
@@ -47,16 +34,12 @@ from quantumflux.core.protocol.events import (
     TicksReceived,
 )
 from quantumflux.core.protocol.framing import PLACEHOLDER, FrameError, RawFrame, fast_loads, parse_text
+from quantumflux.core.protocol.handlers import _INF, _MS, SAMPLE_EVERY, EventHandlers, _new_tuple
 from quantumflux.core.protocol.offset import OffsetTracker
 from quantumflux.core.protocol.shapes import classify, shift_times, substitute_placeholders
 from quantumflux.core.protocol.stats import DecoderStats, RateLimitedLog, bounded_key
 
-_new_tuple = tuple.__new__
 _scan_once = json.JSONDecoder().scan_once
-_MS = 1e12
-_INF = float("inf")
-#: updateStream frames between two offset samples once the offset has settled.
-SAMPLE_EVERY = 16
 #: Receive-time seconds that timestamped events wait for the offset before they go out uncorrected.
 HOLD_SECONDS = 5.0
 #: Events that carry nothing the terminal needs; counted as ``ignored``, never logged.
@@ -74,7 +57,7 @@ class _Malformed(Exception):
     """Internal: a frame or payload to count as malformed under ``reason``."""
 
 
-class Decoder:
+class Decoder(EventHandlers):
     """Stateful decoder for one capture (any number of sockets). Not thread-safe: one feeder."""
 
     def __init__(
@@ -374,152 +357,6 @@ class Decoder:
             self._held_since = event.t_recv
         self._held.append(event)
         return []
-
-    # ------------------------------------------------------------------ incoming
-
-    def _stream(self, frame: RawFrame, payload: Any, name: str) -> list[Event]:
-        """``updateStream`` outside the binary fast path (single-frame form, unusual payloads)."""
-        if payload.__class__ is not list:
-            raise payloads.PayloadError("payload is not a list")
-        tracker = self._tracker
-        if tracker.settled:
-            offset = tracker.offset
-            try:
-                ticks = _fast_ticks(payload, offset)
-            except (ValueError, TypeError):
-                return self._stream_checked(frame, payload)
-            if not ticks:
-                return []
-            self._since_sample += 1
-            if self._since_sample >= SAMPLE_EVERY:
-                self._since_sample = 0
-                if tracker.observe(ticks[0][1] + offset, frame.t):
-                    return self._offset_changed(frame) + self._stream_checked(frame, payload)
-            self._ticks += len(ticks)
-            return [TicksReceived(frame.t, frame.socket, tuple(ticks))]
-        return self._stream_checked(frame, payload)
-
-    def _stream_checked(self, frame: RawFrame, payload: list[Any]) -> list[Event]:
-        """The careful path: validates every row, normalises ms/ints, samples the offset early on."""
-        raw: list[tuple[str, float, float]] = []
-        for row in payload:
-            try:
-                asset, t, price = row[0], payloads.seconds(row[1]), payloads.number(row[2], "")
-                if not isinstance(asset, str) or not asset:
-                    raise payloads.PayloadError("")
-            except (payloads.PayloadError, TypeError, IndexError, KeyError, ValueError):
-                self._malformed("updateStream: bad tick row", frame)
-                continue
-            raw.append((asset, t, price))
-        out: list[Event] = []
-        tracker = self._tracker
-        if not tracker.settled and raw:
-            changed = False
-            for _asset, t, _price in raw[: max(1, tracker.samples_needed)]:
-                changed = tracker.observe(t, frame.t) or changed
-            if changed:
-                out.extend(self._offset_changed(frame))
-        if raw:
-            offset = tracker.offset
-            ticks = tuple(Tick(asset, t - offset, price) for asset, t, price in raw)
-            self._ticks += len(ticks)
-            out.append(TicksReceived(frame.t, frame.socket, ticks))
-        return out
-
-    def _history(self, frame: RawFrame, payload: Any, name: str) -> list[Event]:
-        asset, period, ticks, candles, index, skipped = payloads.history(payload, name)
-        self._skipped_rows(name, skipped, frame)
-        event = HistoryReceived(frame.t, frame.socket, asset, period, tuple(ticks), tuple(candles), index, name)
-        return self._timed(event)
-
-    def _assets(self, frame: RawFrame, payload: Any, name: str) -> list[Event]:
-        found, skipped = payloads.assets(payload)
-        self._skipped_rows(name, skipped, frame)
-        return [AssetsUpdated(frame.t, frame.socket, tuple(found))]
-
-    def _balance(self, frame: RawFrame, payload: Any, name: str) -> list[Event]:
-        return [BalanceUpdated(frame.t, frame.socket, payloads.balance(payload))]
-
-    def _order_opened(self, frame: RawFrame, payload: Any, name: str) -> list[Event]:
-        deal = payloads.deal(payload, closed=False)
-        out: list[Event] = []
-        if not self._tracker.decided and deal.open_time is not None:
-            if self._tracker.observe(deal.open_time, frame.t):  # a deal opened now is a clock sample
-                out.extend(self._offset_changed(frame))
-        return out + self._timed(OrderOpened(frame.t, frame.socket, deal))
-
-    def _order_failed(self, frame: RawFrame, payload: Any, name: str) -> list[Event]:
-        error, asset, amount = payloads.fail_order(payload)
-        return [OrderFailed(frame.t, frame.socket, error, asset, amount)]
-
-    def _deals_opened(self, frame: RawFrame, payload: Any, name: str) -> list[Event]:
-        found, skipped = payloads.deals(payload, closed=False)
-        self._skipped_rows(name, skipped, frame)
-        return self._timed(DealsOpened(frame.t, frame.socket, tuple(found)))
-
-    def _deals_closed(self, frame: RawFrame, payload: Any, name: str) -> list[Event]:
-        found, skipped = payloads.deals(payload, closed=True)
-        self._skipped_rows(name, skipped, frame)
-        return self._timed(DealsClosed(frame.t, frame.socket, tuple(found), None))
-
-    def _close_order(self, frame: RawFrame, payload: Any, name: str) -> list[Event]:
-        found, profit, skipped = payloads.close_order(payload)
-        self._skipped_rows(name, skipped, frame)
-        return self._timed(DealsClosed(frame.t, frame.socket, tuple(found), profit))
-
-    def _charts(self, frame: RawFrame, payload: Any, name: str) -> list[Event]:
-        choice = payloads.chart_choice(payload)
-        if choice is None or self._last_choice.get(frame.socket) == choice:
-            return []
-        self._last_choice[frame.socket] = choice
-        return [PageChoiceChanged(frame.t, frame.socket, choice, "updateCharts")]
-
-    def _login_succeeded(self, frame: RawFrame, payload: Any, name: str) -> list[Event]:
-        return [LoginSucceeded(frame.t, frame.socket)]
-
-    def _login_rejected(self, frame: RawFrame, payload: Any, name: str) -> list[Event]:
-        return [LoginRejected(frame.t, frame.socket, payloads.rejection(payload, name))]
-
-    # ------------------------------------------------------------------ outgoing
-
-    def _login(self, frame: RawFrame, payload: Any, name: str) -> list[Event]:
-        is_demo, uid = payloads.login(payload)  # reads isDemo and uid only: the session stays unread
-        return [LoginAttempted(frame.t, frame.socket, is_demo, uid)]
-
-    def _change_symbol(self, frame: RawFrame, payload: Any, name: str) -> list[Event]:
-        choice = payloads.change_symbol(payload)
-        self._last_choice[frame.socket] = choice
-        return [PageChoiceChanged(frame.t, frame.socket, choice, "changeSymbol")]
-
-    def _history_request(self, frame: RawFrame, payload: Any, name: str) -> list[Event]:
-        asset, period, index, t, offset = payloads.history_request(payload)
-        return self._timed(HistoryRequested(frame.t, frame.socket, asset, period, index, t, offset))
-
-    def _open_order(self, frame: RawFrame, payload: Any, name: str) -> list[Event]:
-        asset, amount, direction, expiry, request_id, is_demo = payloads.open_order(payload)
-        return [OrderRequested(frame.t, frame.socket, asset, amount, direction, expiry, request_id, is_demo)]
-
-    def _skipped_rows(self, name: str, skipped: int, frame: RawFrame) -> None:
-        if skipped:
-            self._malformed_counts[f"{name}: bad row"] += skipped - 1
-            self._malformed(f"{name}: bad row", frame)
-
-
-def _fast_ticks(
-    payload: list[Any], offset: float, *,
-    new: Callable[..., Any] = _new_tuple, tick: type = Tick, kind: type = type, text: type = str,
-    real: type = float, low: float = 0.0, high: float = _MS, inf: float = _INF,
-) -> list[Tick]:
-    """Ticks from well-formed ``[asset, time, price]`` rows; ValueError/TypeError on anything else."""
-    ticks: list[Tick] = []
-    append = ticks.append
-    for asset, t, price in payload:
-        if kind(asset) is not text or kind(t) is not real or kind(price) is not real:
-            raise ValueError
-        if not (low < t < high and -inf < price < inf):  # also false for NaN
-            raise ValueError
-        append(new(tick, (asset, t - offset, price)))
-    return ticks
 
 
 def _reason(exc: Exception) -> str:

@@ -32,7 +32,8 @@ class HistoryReceived:
     """Broker history for one asset: ``updateHistoryNew(Fast)`` or a ``loadHistoryPeriod(Fast)`` answer.
 
     ``candles`` are in ascending time with OHLC mapped from the broker's ``[t, open, close, high, low]``;
-    ``ticks`` likewise ascending. ``index`` echoes the request index (``None`` for ``updateHistoryNew*``);
+    ``ticks`` likewise ascending. ``index`` echoes the request index (``None`` when the payload has none,
+    as in ``updateHistoryNew*``);
     ``event`` is the broker event name.
     """
 

@@ -85,6 +85,9 @@ def history(payload: Any, event: str) -> tuple[str, int, list[Tick], list[Candle
     """
     data = require_dict(payload, "history payload is not an object")
     asset = data.get("asset")
+    if not isinstance(asset, str) or not asset:  # loadHistoryPeriod entries may carry it
+        entries = _list(data.get("data"))
+        asset = entries[0].get("asset") if entries and isinstance(entries[0], dict) else None
     if not isinstance(asset, str) or not asset:
         raise PayloadError("history without asset")
     period = _optional_int(data.get("period")) or 0
