@@ -45,6 +45,7 @@ def test_ordinary_order_is_allowed() -> None:
         ({}, {"recent_trade_times": tuple(NOW - i * 300 for i in range(10))}, "max_trades_per_hour"),
         ({}, {"today_pnl": -90.01}, "daily_loss_limit"),
         ({}, {"consecutive_losses": 4}, "max_consecutive_losses"),
+        ({}, {"today_pnl": -50.0, "open_stakes": 40.01}, "daily_loss_limit"),  # open trades can still lose
     ],
 )
 def test_each_rule_refuses_and_names_itself(order_change: dict, state_change: dict, rule: str) -> None:
@@ -65,6 +66,7 @@ def test_each_rule_refuses_and_names_itself(order_change: dict, state_change: di
         ({}, {"recent_trade_times": tuple(NOW - 3600 - i for i in range(50))}),  # older than an hour
         ({}, {"today_pnl": -90.0}),  # 90 lost + 10 stake == limit
         ({}, {"today_pnl": 500.0}),  # profit does not count as loss
+        ({}, {"today_pnl": -50.0, "open_stakes": 40.0}),  # 50 + 40 + 10 == limit
         ({}, {"consecutive_losses": 3}),
         ({}, {"balance": None}),
     ],

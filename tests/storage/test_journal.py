@@ -168,7 +168,7 @@ def test_account_state_feeds_the_risk_guard(journal: TradeJournal) -> None:
     journal.mark_refused("ref", "max_stake")
     state = journal.account_state(now)
     assert state == AccountState(open_trades=1, recent_trade_times=(T0 + 40, T0 + 140, T0 + 240, T0 + 2900),
-                                 today_pnl=-11.0, consecutive_losses=2, balance=None)
+                                 today_pnl=-11.0, consecutive_losses=2, balance=None, open_stakes=10.0)
     guard = RiskGuard(RiskLimits(max_consecutive_losses=2))
     decision = guard.check(OrderIntent("A", Direction.CALL, 5, 60, payout=90), state, now)
     assert decision.rule == "max_consecutive_losses"

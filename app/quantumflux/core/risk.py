@@ -16,7 +16,7 @@ Rules, checked in this order (the first that refuses wins):
                            when a minimum is set
 ``max_open_trades``        open trades < limit
 ``max_trades_per_hour``    trades placed in the last 3600 s < limit
-``daily_loss_limit``       today's loss plus this stake (what it can lose) ≤ limit
+``daily_loss_limit``       today's loss + stakes of open trades + this stake (all it can lose today) ≤ limit
 ``max_consecutive_losses`` consecutive losses < limit
 """
 
@@ -69,7 +69,8 @@ class AccountState:
 
     ``recent_trade_times`` are the placement times (Unix seconds) of recent orders (older ones are
     ignored); ``today_pnl`` is the profit of today's closed trades (negative for a loss);
-    ``balance`` is None when unknown.
+    ``balance`` is None when unknown; ``open_stakes`` is the total stake of trades still open
+    (what they can still lose).
     """
 
     open_trades: int = 0
@@ -77,6 +78,7 @@ class AccountState:
     today_pnl: float = 0.0
     consecutive_losses: int = 0
     balance: float | None = None
+    open_stakes: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,9 +148,12 @@ class RiskGuard:
                                                       f"{limits.max_trades_per_hour} per hour")
         if limits.daily_loss_limit is not None:
             loss = max(0.0, -state.today_pnl)
-            if loss + order.amount > limits.daily_loss_limit:
-                return _refuse("daily_loss_limit", f"today's loss {loss:g} plus this stake {order.amount:g} would "
-                                                   f"exceed the daily loss limit {limits.daily_loss_limit:g}")
+            at_risk = loss + max(0.0, state.open_stakes) + order.amount
+            if at_risk > limits.daily_loss_limit:
+                open_part = f", open stakes {state.open_stakes:g}" if state.open_stakes else ""
+                return _refuse("daily_loss_limit", f"today's loss {loss:g}{open_part} and this stake {order.amount:g} "
+                                                   f"could lose {at_risk:g}, over the daily loss limit "
+                                                   f"{limits.daily_loss_limit:g}")
         if limits.max_consecutive_losses is not None and state.consecutive_losses >= limits.max_consecutive_losses:
             return _refuse("max_consecutive_losses", f"{state.consecutive_losses} losses in a row; trading stops "
                                                      f"after {limits.max_consecutive_losses}")

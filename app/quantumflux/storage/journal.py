@@ -285,7 +285,8 @@ class TradeJournal:
         return compute_performance(self.list(status="closed", strategy=strategy, account=account))
 
     def account_state(self, now: float, account: str = "demo", balance: float | None = None) -> AccountState:
-        """The risk guard's view of ``account`` at ``now``: open trades, last hour, today's P&L, loss streak."""
+        """The risk guard's view of ``account`` at ``now``: open trades and their stakes, placements in the
+        last hour, today's (UTC) P&L, and the loss streak."""
         records = self.list(account=account)
         day_start = now - now % 86400
         placed = [r for r in records if r.status not in ("refused", "failed")]
@@ -295,12 +296,14 @@ class TradeJournal:
             if record.outcome == "win":
                 break
             streak += record.outcome == "loss"
+        still_open = [r for r in records if r.status in _OPEN]
         return AccountState(
-            open_trades=sum(1 for r in records if r.status in _OPEN),
+            open_trades=len(still_open),
             recent_trade_times=tuple(r.requested_at for r in placed if r.requested_at > now - HOUR),
             today_pnl=sum(r.profit or 0.0 for r in closed if (r.closed_at or 0.0) >= day_start),
             consecutive_losses=streak,
             balance=balance,
+            open_stakes=sum(r.amount for r in still_open),
         )
 
     def close(self) -> None:
