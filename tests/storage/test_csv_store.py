@@ -247,3 +247,13 @@ def test_disk_full_raises_store_error(tmp_path: Path) -> None:
     with pytest.raises(StoreNotWritableError, match="No space left"):
         writer.write("2026-01-01T00:00:01.000Z", "2026-01-01T00:00:01.000Z,X,2")
     assert writer.handle is None
+
+
+def test_fsync_per_row_option_writes_the_same_rows(tmp_path: Path) -> None:
+    for name, fsync in (("plain", False), ("synced", True)):
+        with ChunkedCsvStore(tmp_path / name, session_start=SESSION, fsync=fsync) as store:
+            for index in range(3):
+                store.write_candle(candle(index))
+    plain = next((tmp_path / "plain" / "1M_candle_data").iterdir())
+    synced = next((tmp_path / "synced" / "1M_candle_data").iterdir())
+    assert plain.read_bytes() == synced.read_bytes() and plain.read_bytes().count(b"\n") == 4
