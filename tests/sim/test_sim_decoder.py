@@ -70,3 +70,29 @@ def test_decoded_events_match_the_broker(session):
     assert any(deal.id == entry.deal_id and deal.profit == entry.profit for deal in closed)
     balances = [event.balance.amount for event in events if isinstance(event, BalanceUpdated)]
     assert balances[0] == 10000.0 and balances[-1] == broker.balances["demo"]
+
+
+def test_server_local_clock_offset_is_on_the_wire_and_the_decoder_corrects_it():
+    with PracticeBroker(seed=4, assets=6, min_expiry=1, clock_offset=7200.0) as broker:
+        client = WireClient(broker.ws_url)
+        client.login()
+        client.send_event("changeSymbol", {"asset": "EURUSD_otc", "period": 60})
+        history = client.wait_for("updateHistoryNewFast").payload
+        client.send_event("openOrder", {"asset": "EURUSD_otc", "amount": 5, "action": "call", "isDemo": 1,
+                                        "requestId": "off-1", "optionType": 100, "time": 1})
+        deal = client.wait_for("successopenOrder").payload
+        client.wait_for("successcloseOrder", timeout=5)
+        client.read_for(0.5)
+        client.close()
+    ticks = client.ticks()
+    arrival = client.named("updateStream")[-1].received
+    assert abs(ticks[-1][1] - 7200 - arrival) < 2
+    assert all(broker.price_at(asset, t - 7200) == price for asset, t, price in ticks)
+    assert abs(history["history"][0][0] - 7200 - arrival) < 10 and history["candles"][0][0] % 60 == 0
+    entry = broker.ledger[-1]
+    assert deal["closeMs"] == round((entry.close_time + 7200) * 1000)
+    decoder = Decoder()
+    events = [event for frame in client.capture for event in decoder.feed(frame)] + decoder.flush()
+    assert decoder.offset == 7200
+    decoded = sorted(tick for event in events if isinstance(event, TicksReceived) for tick in event.ticks)
+    assert decoded == sorted((a, round(t - 7200, 3), p) for a, t, p in ticks)

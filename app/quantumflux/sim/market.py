@@ -48,6 +48,7 @@ class MarketBehaviour:
     tick_rate: float
     history_seconds: float
     min_expiry: int
+    clock_offset: float
     _session: str | None
     _by_symbol: dict[str, SimAsset]
     _active: list[str]
@@ -90,7 +91,8 @@ class MarketBehaviour:
             self._on_change_symbol(client, payload)
         elif name in ("loadHistoryPeriod", "loadHistoryPeriodFast"):
             request = payload if isinstance(payload, dict) else {}
-            self._answer_in_thread(client, name, load_history_payload, self.prices, request, time.time(), self.epoch)
+            self._answer_in_thread(client, name, load_history_payload, self.prices, request, time.time(), self.epoch,
+                                   self.clock_offset)
         elif name == "openOrder":
             self._on_open_order(client, payload)
 
@@ -125,7 +127,7 @@ class MarketBehaviour:
         if not isinstance(period, int) or isinstance(period, bool) or period <= 0:
             return
         self._answer_in_thread(client, "updateHistoryNewFast", history_payload, self.prices, payload["asset"],
-                               period, time.time(), self.history_seconds, self.epoch)
+                               period, time.time(), self.history_seconds, self.epoch, self.clock_offset)
 
     def _answer_in_thread(self, client: ClientConnection, name: str, build: Callable[..., Any], *args: Any) -> None:
         """Build a (possibly large) history answer off the loop so the tick stream never stalls."""
@@ -181,6 +183,8 @@ class MarketBehaviour:
         self._wire_rng.shuffle(groups)
         flat = [tick for group in groups for tick in group]
         self.recorder.add([tick[0] for tick in flat], [tick[1] for tick in flat], [tick[2] for tick in flat])
+        if self.clock_offset:  # the wire carries the broker's clock; the record keeps true UTC
+            groups = [[[s, round(t + self.clock_offset, 3), p] for s, t, p in group] for group in groups]
         messages = tick_messages(groups, self._wire_rng)
         for client in clients:
             for message in messages:
@@ -225,7 +229,7 @@ class MarketBehaviour:
             await asyncio.sleep(_NOISE_SECONDS)
             clients = [client for client in list(self._clients) if client.authenticated]
             if clients:
-                messages = noise_messages(self._wire_rng, self._active, time.time())
+                messages = noise_messages(self._wire_rng, self._active, time.time() + self.clock_offset)
                 for client in clients:
                     for message in messages:
                         client.send(message)

@@ -91,11 +91,13 @@ class OrderDesk:
         max_amount: float = 20000.0,
         min_expiry: int = 5,
         max_expiry: int = 14400,
+        clock_offset: float = 0.0,
     ) -> None:
         self.assets = assets
         self.prices = prices
         self.min_amount, self.max_amount = min_amount, max_amount
         self.min_expiry, self.max_expiry = min_expiry, max_expiry
+        self.clock_offset = clock_offset  # added to the times on the wire (the ledger keeps true UTC)
         self._balances = {True: round(balance_demo, 2), False: round(balance_real, 2)}
         self._lock = threading.Lock()
         self._ledger: list[LedgerEntry] = []
@@ -175,14 +177,15 @@ class OrderDesk:
         amount = round(float(entry.amount), 2)
         close_time = round(now + entry.expiry, 3)
         deal_id = str(uuid.uuid4())
+        wire_open, wire_close = now + self.clock_offset, close_time + self.clock_offset
         deal = {
             "id": deal_id,
-            "openTime": _utc_text(now),
-            "closeTime": _utc_text(close_time),
-            "openTimestamp": int(now),
-            "closeTimestamp": int(close_time),
-            "openMs": int(round(now * 1000)),
-            "closeMs": int(round(close_time * 1000)),
+            "openTime": _utc_text(wire_open),
+            "closeTime": _utc_text(wire_close),
+            "openTimestamp": int(wire_open),
+            "closeTimestamp": int(wire_close),
+            "openMs": int(round(wire_open * 1000)),
+            "closeMs": int(round(wire_close * 1000)),
             "uid": UID,
             "requestId": entry.request_id,
             "amount": amount,

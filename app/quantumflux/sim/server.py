@@ -85,6 +85,7 @@ class PracticeBroker(MarketBehaviour):
         max_amount: float = 20000.0,
         epoch: float | None = None,
         allow_remote: bool = False,
+        clock_offset: float = 0.0,
     ) -> None:
         if not allow_remote and not _is_loopback_host(host):
             raise ValueError(f"refusing to bind {host!r}: the practice broker binds loopback unless allow_remote")
@@ -96,6 +97,7 @@ class PracticeBroker(MarketBehaviour):
         self.seed, self.tick_rate, self.history_seconds = seed, tick_rate, history_seconds
         self.ping_interval_ms, self.ping_timeout_ms = ping_interval_ms, ping_timeout_ms
         self.min_expiry = min_expiry
+        self.clock_offset = float(clock_offset)
         self.faults = FaultSpec.coerce(faults)
         self.fault_rng = random.Random(f"faults-{seed}")
         self._wire_rng = random.Random(f"wire-{seed}")
@@ -127,6 +129,7 @@ class PracticeBroker(MarketBehaviour):
             max_amount=max_amount,
             min_expiry=min_expiry,
             max_expiry=max_expiry,
+            clock_offset=self.clock_offset,
         )
         self._clients: set[ClientConnection] = set()
         self._refuse_until = 0.0

@@ -10,6 +10,8 @@ import json
 import random
 from typing import Any
 
+import numpy as np
+
 from quantumflux.core.protocol.framing import encode_binary_event, encode_event
 from quantumflux.sim.prices import PriceSource, candles_from_ticks
 
@@ -57,44 +59,62 @@ def tick_messages(groups: list[list[list[Any]]], rng: random.Random) -> list[Mes
 
 
 def history_payload(
-    prices: PriceSource, asset: str, period: int, now: float, history_seconds: float, floor_time: float
+    prices: PriceSource,
+    asset: str,
+    period: int,
+    now: float,
+    history_seconds: float,
+    floor_time: float,
+    clock_offset: float = 0.0,
 ) -> dict[str, Any]:
     """``updateHistoryNewFast``: recent ticks and candles of ``period``, both newest first.
 
     Candles cover ``history_seconds`` (at least 30 periods), never before ``floor_time``; the last
-    candle is the one still forming at ``now``.
+    candle is the one still forming at ``now``. Times are on the broker's clock (true time +
+    ``clock_offset``) and candles are aligned on that clock, as a server-local clock would.
     """
     span = max(history_seconds, 30.0 * period)
-    start = max(floor_time, (now - span) // period * period)
-    times, values = prices.ticks(asset, start - 1e-9, now)
+    start = max(floor_time + clock_offset, (now + clock_offset - span) // period * period)
+    times, values = _broker_ticks(prices, asset, start, now + clock_offset, clock_offset)
     candles = candles_from_ticks(times, values, period)
-    recent = times > now - HISTORY_TICK_SECONDS
+    recent = times > now + clock_offset - HISTORY_TICK_SECONDS
     history = [[float(t), float(p)] for t, p in zip(times[recent], values[recent], strict=True)]
     history.reverse()
     candles.reverse()
     return {"asset": asset, "period": period, "history": history, "candles": candles}
 
 
-def load_history_payload(prices: PriceSource, request: dict[str, Any], now: float, floor_time: float) -> dict[str, Any]:
+def load_history_payload(
+    prices: PriceSource, request: dict[str, Any], now: float, floor_time: float, clock_offset: float = 0.0
+) -> dict[str, Any]:
     """``loadHistoryPeriod(Fast)``: candles of ``period`` in ``[time - offset, time]`` (oldest first).
 
+    ``time`` is on the broker's clock (true time + ``clock_offset``), like every time it sends.
     Raises ValueError (with the reason) for an unusable request.
     """
     asset = request.get("asset")
     period = request.get("period")
     if not isinstance(asset, str) or not isinstance(period, int) or isinstance(period, bool) or period <= 0:
         raise ValueError("loadHistoryPeriod needs an asset name and a positive whole period")
-    end = request.get("time", now)
-    end = min(float(end) / 1000.0 if float(end) > 1e12 else float(end), now)
+    end = request.get("time", now + clock_offset)
+    end = min(float(end) / 1000.0 if float(end) > 1e12 else float(end), now + clock_offset)
     offset = request.get("offset")
     span = float(offset) if isinstance(offset, int | float) and offset > 0 else 100.0 * period
-    start = max(floor_time, (end - min(span, MAX_LOAD_SPAN)) // period * period)
-    times, values = prices.ticks(asset, start - 1e-9, end)
+    start = max(floor_time + clock_offset, (end - min(span, MAX_LOAD_SPAN)) // period * period)
+    times, values = _broker_ticks(prices, asset, start, end, clock_offset)
     data = [
         {"symbol_id": 0, "time": int(t), "open": o, "close": c, "high": h, "low": lo, "asset": asset}
         for t, o, c, h, lo in candles_from_ticks(times, values, period)
     ]
     return {"asset": asset, "index": request.get("index"), "period": period, "data": data}
+
+
+def _broker_ticks(
+    prices: PriceSource, asset: str, start: float, end: float, clock_offset: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Ticks with broker-clock times in ``[start, end]`` (broker clock)."""
+    times, values = prices.ticks(asset, start - clock_offset - 1e-9, end - clock_offset)
+    return (np.round(times + clock_offset, 3) if clock_offset else times), values
 
 
 def charts_payload(symbol: str, period: int, amount: float) -> list[dict[str, str]]:

@@ -23,6 +23,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument("--faults", default=None, help="fault spec, e.g. drop_after=30,malformed=0.01")
     parser.add_argument("--session", default=None, help="the only session value accepted (default: any)")
     parser.add_argument("--min-expiry", type=int, default=5, help="shortest order expiry in seconds (default 5)")
+    parser.add_argument("--clock-offset", type=float, default=0.0, metavar="HOURS",
+                        help="stamp every time on the wire this many hours ahead, like a server-local clock (default 0)")
     parser.add_argument("--allow-remote", action="store_true", help="allow binding a non-loopback address")
     parser.set_defaults(func=run)
 
@@ -55,6 +57,7 @@ def run(args: argparse.Namespace) -> int:
             host=args.host, port=args.port, seed=args.seed, assets=args.assets, tick_rate=args.tick_rate,
             replay=Path(args.replay) if args.replay else None, speed=args.speed, faults=args.faults,
             session=args.session, min_expiry=args.min_expiry, allow_remote=args.allow_remote,
+            clock_offset=args.clock_offset * 3600.0,
         )
     except ReplayError as exc:
         raise CommandError(str(exc), EXIT_USAGE) from exc
