@@ -76,9 +76,12 @@ def test_broker_streams_replayed_prices(tmp_path):
     now = time.time()
     rows = "".join(f"{now - 30 + i * 0.2:.3f},EURUSD_otc,{1.2 + (i % 7) / 1e4:.5f}\n" for i in range(1000))
     rows += "".join(f"{now - 30 + i * 0.5:.3f},NEWCOIN_otc,{5 + i / 100:.2f}\n" for i in range(400))
+    rows += "".join(f"{now - 30 + i * 0.5:.3f},GBPUSD,{1.3 + i / 1e5:.5f}\n" for i in range(400))
     path = _write(tmp_path / "rec.csv", "timestamp,asset,price\n" + rows)
-    with PracticeBroker(replay=path, assets=10, history_seconds=3) as broker:
-        assert "NEWCOIN_otc" in {asset.symbol for asset in broker.assets}
+    assert not next(a for a in PracticeBroker(assets=48).assets if a.symbol == "GBPUSD").active
+    with PracticeBroker(replay=path, assets=48, history_seconds=3) as broker:
+        listed = {asset.symbol: asset for asset in broker.assets}
+        assert "NEWCOIN_otc" in listed and listed["GBPUSD"].active  # closed in the catalog, open in replay
         client = WireClient(broker.ws_url)
         client.login()
         rows_seen = client.wait_for("updateAssets").payload
@@ -90,3 +93,4 @@ def test_broker_streams_replayed_prices(tmp_path):
     recorded = {round(1.2 + k / 1e4, 5) for k in range(7)}
     assert {price for _, _, price in replayed} <= recorded
     assert any(tick[0] == "NEWCOIN_otc" for tick in client.ticks())
+    assert any(tick[0] == "GBPUSD" for tick in client.ticks())

@@ -22,7 +22,7 @@ from websockets.asyncio.server import Server, ServerConnection, serve
 
 from quantumflux.core.model import Tick
 from quantumflux.sim import http
-from quantumflux.sim.assets import SimAsset, build_catalog, replay_asset
+from quantumflux.sim.assets import SimAsset, build_catalog, replay_asset, with_active
 from quantumflux.sim.connection import ClientConnection
 from quantumflux.sim.faults import FaultSpec
 from quantumflux.sim.market import MarketBehaviour
@@ -57,6 +57,38 @@ def _check_settings(**values: float) -> None:
         raise ValueError(f"expiry range {values['min_expiry']}..{values['max_expiry']} s is empty or below 1 s")
     if values["max_amount"] < values["min_amount"]:
         raise ValueError(f"amount range {values['min_amount']}..{values['max_amount']} is empty")
+
+
+def _market(
+    catalog: tuple[SimAsset, ...],
+    seed: int,
+    tick_rate: float,
+    epoch: float,
+    replay: Path | str | None,
+    speed: float,
+    history_seconds: float,
+    now: float,
+) -> tuple[list[SimAsset], dict[str, PriceSource]]:
+    """The listed assets and the price source of each: synthetic, or the recording for replayed ones.
+
+    A replayed asset is listed as open even where the catalog has it closed; one missing from the
+    catalog is added.
+    """
+    assets = list(catalog)
+    synthetic = SyntheticPrices(assets, seed, tick_rate, epoch)
+    sources: dict[str, PriceSource] = {asset.symbol: synthetic for asset in assets}
+    if replay is None:
+        return assets, sources
+    recorded = ReplayPrices(Path(replay), start=now, speed=speed, history_seconds=history_seconds)
+    index = {asset.symbol: position for position, asset in enumerate(assets)}
+    for symbol in recorded.symbols:
+        sources[symbol] = recorded
+        if symbol in index:
+            assets[index[symbol]] = with_active(assets[index[symbol]], True)
+        else:
+            digits = recorded.digits.get(symbol, 5)
+            assets.append(replay_asset(symbol, len(assets) + 1, digits, recorded.first_price(symbol)))
+    return assets, sources
 
 
 class PracticeBroker(MarketBehaviour):
@@ -105,17 +137,8 @@ class PracticeBroker(MarketBehaviour):
         self.page_session = session or f"practice-{random.Random(f'session-{seed}').getrandbits(64):016x}"
         now = time.time()
         self.epoch = float(epoch) if epoch is not None else default_epoch(now, history_seconds)
-        catalog = list(build_catalog(assets, seed))
-        synthetic = SyntheticPrices(catalog, seed, tick_rate, self.epoch)
-        sources: dict[str, PriceSource] = {asset.symbol: synthetic for asset in catalog}
-        if replay is not None:
-            recorded = ReplayPrices(Path(replay), start=now, speed=speed, history_seconds=history_seconds)
-            known = {asset.symbol for asset in catalog}
-            for symbol in recorded.symbols:
-                sources[symbol] = recorded
-                if symbol not in known:
-                    digits = recorded.digits.get(symbol, 5)
-                    catalog.append(replay_asset(symbol, len(catalog) + 1, digits, recorded.first_price(symbol)))
+        catalog, sources = _market(build_catalog(assets, seed), seed, tick_rate, self.epoch,
+                                   replay, speed, history_seconds, now)
         self.assets: tuple[SimAsset, ...] = tuple(catalog)
         self._by_symbol = {asset.symbol: asset for asset in catalog}
         self._active = [asset.symbol for asset in catalog if asset.active]
