@@ -96,3 +96,29 @@ def test_sweep_on_local_dask_cluster() -> None:
 def test_sweep_unknown_strategy_fails_fast() -> None:
     with pytest.raises(KeyError, match="unknown strategy"):
         bt.sweep(walk(200), "nope", {}, BacktestConfig())
+
+
+def test_tick_exits_from_the_store(tmp_path: Path) -> None:
+    arrays = walk(600, seed=8)
+    rows = ["timestamp,open,high,low,close,volume"] + [
+        f"{arrays.time[i]:.0f},{float(arrays.open[i])!r},{float(arrays.high[i])!r},{float(arrays.low[i])!r},"
+        f"{float(arrays.close[i])!r},1" for i in range(len(arrays))]
+    (tmp_path / "TEST_1m_2026-01-01_00-00-00_part001.csv").write_text("\n".join(rows) + "\n")
+    tick_times = np.arange(0.0, arrays.time[-1] + 60, 7.0)
+    tick_prices = np.interp(tick_times, arrays.time + 60, arrays.close)
+    ticks = ["timestamp,asset,price"] + [f"{t:.0f},TEST,{float(p)!r}" for t, p in zip(tick_times, tick_prices, strict=True)]
+    (tmp_path / "TEST_ticks_2026-01-01_00-00-00_part001.csv").write_text("\n".join(ticks) + "\n")
+    loaded, _ = bt.load_arrays(tmp_path, "TEST", "1m")
+    times, prices = bt.load_tick_arrays(tmp_path, "TEST")
+    np.testing.assert_array_equal(times, tick_times)
+    config = BacktestConfig(60, 90, 92.0, 1.0, tick_exits=True)
+    result = bt.run_one(loaded, bt.StrategySpec("sma_cross", {"fast": "3", "slow": "8"}), config, ticks=(times, prices))
+    trades = result.trades
+    assert len(trades) > 10
+    expected_exit = prices[np.searchsorted(times, trades.entry_time + 90, side="right") - 1]
+    np.testing.assert_array_equal(trades.exit_price, expected_exit)
+    rows_out = bt.sweep(loaded, "sma_cross", {"fast": ["3", "4"], "slow": "8"}, config, workers=1,
+                        ticks=(times, prices))
+    assert rows_out[0]["trades"] == len(trades)
+    with pytest.raises(ValueError, match="no ticks of NOPE"):
+        bt.load_tick_arrays(tmp_path, "NOPE")

@@ -56,6 +56,16 @@ def load_arrays(path: Path | str, asset: str | None, timeframe: str | int | None
     return arrays, info
 
 
+def load_tick_arrays(path: Path | str, asset: str) -> tuple[Any, Any]:
+    """Ticks of ``asset`` as sorted ``(times, prices)`` arrays, for tick-based exits."""
+    from quantumflux.storage.loader import load_ticks
+
+    frame = load_ticks(Path(path), asset)
+    if frame.empty:
+        raise ValueError(f"no ticks of {asset} found in {path}")
+    return frame["time"].to_numpy(dtype="float64"), frame["price"].to_numpy(dtype="float64")
+
+
 def strategy_dirs(extra: Iterable[Path | str] = ()) -> tuple[Path, ...]:
     """Folders searched for user strategy files: ``$QF_STRATEGIES_DIR`` (os.pathsep-separated),
     ``<user data dir>/strategies``, then ``extra``."""
@@ -114,10 +124,10 @@ def parse_params(items: Sequence[str], single: bool = False) -> dict[str, Any]:
 
 
 def run_one(arrays: CandleArrays, spec: StrategySpec, config: BacktestConfig,
-            folders: tuple[Path, ...] = ()) -> BacktestResult:
+            folders: tuple[Path, ...] = (), ticks: tuple[Any, Any] | None = None) -> BacktestResult:
     """One backtest. Raises KeyError (unknown strategy), ValueError (bad parameters), NotEnoughData."""
     strategy = registry_for(tuple(folders)).create(spec.name, dict(spec.params))
-    return run_backtest(strategy, arrays, config)
+    return run_backtest(strategy, arrays, config, ticks)
 
 
 def summary(result: BacktestResult) -> dict[str, Any]:
@@ -141,12 +151,12 @@ def write_equity(result: BacktestResult, csv_path: Path | None = None, png_path:
 
 
 def ab_test(arrays: CandleArrays, specs: Sequence[StrategySpec], config: BacktestConfig,
-            folders: tuple[Path, ...] = (), progress: Progress | None = None,
+            folders: tuple[Path, ...] = (), progress: Progress | None = None, ticks: tuple[Any, Any] | None = None,
             ) -> tuple[list[tuple[str, BacktestResult]], list[Comparison]]:
     """Run every strategy on the same arrays; compare each with the first."""
     results = []
     for done, spec in enumerate(specs, 1):
-        results.append((spec.label, run_one(arrays, spec, config, folders)))
+        results.append((spec.label, run_one(arrays, spec, config, folders, ticks)))
         if progress:
             progress(done, len(specs))
     return results, compare_all([(label, r.metrics) for label, r in results])
@@ -162,22 +172,32 @@ def expand_grid(params: Mapping[str, Any]) -> list[dict[str, Any]]:
     return [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*axes)]
 
 
-_WORKER_ARRAYS: CandleArrays | None = None
+@dataclass(frozen=True, slots=True, eq=False)
+class SweepData:
+    """What every grid point reads: the candles, and ticks when exits come from ticks."""
+
+    arrays: CandleArrays
+    ticks: tuple[Any, Any] | None = None
 
 
-def _init_worker(arrays: CandleArrays) -> None:
-    global _WORKER_ARRAYS
-    _WORKER_ARRAYS = arrays
+_WORKER_DATA: SweepData | None = None
 
 
-def sweep_task(arrays: CandleArrays | None, name: str, params: dict[str, Any], config: BacktestConfig,
+def _init_worker(data: SweepData) -> None:
+    global _WORKER_DATA
+    _WORKER_DATA = data
+
+
+def sweep_task(data: SweepData | CandleArrays | None, name: str, params: dict[str, Any], config: BacktestConfig,
                folders: tuple[Path, ...]) -> dict[str, Any]:
     """One grid point (runs in a worker): a summary row, or the row with ``error``."""
-    data = arrays if arrays is not None else _WORKER_ARRAYS
+    data = _WORKER_DATA if data is None else data
     assert data is not None, "worker has no data"
+    if isinstance(data, CandleArrays):
+        data = SweepData(data)
     row: dict[str, Any] = {"params": params}
     try:
-        row.update(summary(run_one(data, StrategySpec(name, params), config, folders)))
+        row.update(summary(run_one(data.arrays, StrategySpec(name, params), config, folders, data.ticks)))
     except (ValueError, KeyError, NotEnoughData) as exc:
         row["error"] = str(exc).strip("'\"")
     return row
@@ -189,7 +209,7 @@ def _pool_task(name: str, params: dict[str, Any], config: BacktestConfig, folder
 
 def sweep(arrays: CandleArrays, name: str, grid: Mapping[str, Any], config: BacktestConfig,
           folders: tuple[Path, ...] = (), workers: int | None = None, cluster: str | Any | None = None,
-          progress: Progress | None = None) -> list[dict[str, Any]]:
+          progress: Progress | None = None, ticks: tuple[Any, Any] | None = None) -> list[dict[str, Any]]:
     """Backtest every grid combination; rows come back in grid order.
 
     ``cluster``: a Dask scheduler address (``tcp://host:8786``) or a ``distributed.Client``;
@@ -197,17 +217,18 @@ def sweep(arrays: CandleArrays, name: str, grid: Mapping[str, Any], config: Back
     """
     points = expand_grid(grid)
     registry_for(tuple(folders)).get(name)  # fail fast on an unknown strategy
+    data = SweepData(arrays, ticks)
     if cluster is not None:
-        return _sweep_dask(arrays, name, points, config, folders, cluster, progress)
+        return _sweep_dask(data, name, points, config, folders, cluster, progress)
     workers = max(1, min(workers or os.cpu_count() or 1, len(points)))
     rows: list[dict[str, Any] | None] = [None] * len(points)
     if workers == 1:
         for k, params in enumerate(points):
-            rows[k] = sweep_task(arrays, name, params, config, folders)
+            rows[k] = sweep_task(data, name, params, config, folders)
             if progress:
                 progress(k + 1, len(points))
         return rows  # type: ignore[return-value]
-    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(arrays,)) as pool:
+    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(data,)) as pool:
         futures = {pool.submit(_pool_task, name, params, config, folders): k for k, params in enumerate(points)}
         for done, future in enumerate(as_completed(futures), 1):
             rows[futures[future]] = future.result()
@@ -216,7 +237,7 @@ def sweep(arrays: CandleArrays, name: str, grid: Mapping[str, Any], config: Back
     return rows  # type: ignore[return-value]
 
 
-def _sweep_dask(arrays: CandleArrays, name: str, points: list[dict[str, Any]], config: BacktestConfig,
+def _sweep_dask(data: SweepData, name: str, points: list[dict[str, Any]], config: BacktestConfig,
                 folders: tuple[Path, ...], cluster: str | Any, progress: Progress | None) -> list[dict[str, Any]]:
     try:
         from distributed import Client
@@ -229,8 +250,8 @@ def _sweep_dask(arrays: CandleArrays, name: str, points: list[dict[str, Any]], c
     except OSError as exc:
         raise ConnectionError(f"cannot reach the Dask scheduler at {cluster}: {exc}") from exc
     try:
-        data = client.scatter(arrays, broadcast=True)
-        futures = [client.submit(sweep_task, data, name, params, config, folders, pure=False) for params in points]
+        shared = client.scatter(data, broadcast=True)
+        futures = [client.submit(sweep_task, shared, name, params, config, folders, pure=False) for params in points]
         order = {future.key: k for k, future in enumerate(futures)}
         rows: list[dict[str, Any] | None] = [None] * len(points)
         for done, future in enumerate(dask_completed(futures), 1):

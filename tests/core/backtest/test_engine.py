@@ -94,3 +94,19 @@ def test_run_backtest_every_signal_is_a_trade_without_cap() -> None:
     assert result.metrics.trades == len(found) - result.trades.beyond_data
     assert result.metrics.wins + result.metrics.draws + result.metrics.losses == result.metrics.trades
     assert result.strategy == "sma_cross(fast=3, slow=8)"
+
+
+def test_tick_exits_use_last_tick_at_or_before_expiry() -> None:
+    data = candles([1.0, 1.1, 1.2, 1.3])
+    ticks = (np.array([60.0, 100.0, 149.0, 150.0, 151.0, 200.0, 230.0]),
+             np.array([1.0, 1.05, 0.9, 1.2, 0.5, 1.1, 1.0]))
+    config = BacktestConfig(60, 90, 80.0, 1.0, tick_exits=True)  # any expiry in seconds with ticks
+    trades = simulate(data, signals([0, 1, 2], [1, -1, 1]), config, ticks)
+    # signal 0: entry 1.0 at t=60, exit = last tick <= 150 -> 1.2 (win)
+    # signal 1: entry 1.1 at t=120, exit = last tick <= 210 -> 1.1 (draw)
+    # signal 2: t=180, t+E=270 is after the last tick (230): not counted
+    np.testing.assert_array_equal(trades.exit_price, [1.2, 1.1])
+    np.testing.assert_array_equal(trades.outcome, [WIN, DRAW])
+    assert trades.beyond_data == 1 and trades.exit_index.tolist() == [-1, -1]
+    with pytest.raises(ValueError, match="multiple"):
+        BacktestConfig(60, 90)

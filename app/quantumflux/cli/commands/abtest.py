@@ -28,6 +28,7 @@ def run(args: argparse.Namespace) -> int:
     from quantumflux.cli.commands.backtest import (
         ProgressBar,
         load_data,
+        load_ticks_if_asked,
         resolve_common,
         trade_config,
         user_error,
@@ -48,8 +49,10 @@ def run(args: argparse.Namespace) -> int:
     except (ValueError, KeyError) as exc:
         raise user_error(exc) from exc
     arrays, info = load_data(common, args.asset)
+    ticks = load_ticks_if_asked(args, common)
     try:
-        results, comparisons = bt.ab_test(arrays, specs, config, common["folders"], progress=ProgressBar("abtest"))
+        results, comparisons = bt.ab_test(arrays, specs, config, common["folders"], progress=ProgressBar("abtest"),
+                                          ticks=ticks)
     except (ValueError, KeyError, NotEnoughData) as exc:
         raise user_error(exc) from exc
     if args.json:

@@ -27,6 +27,8 @@ def add_trade_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--stake", type=float, default=1.0, help="stake per trade (default 1)")
     parser.add_argument("--max-concurrent", type=int, default=None, metavar="N",
                         help="skip signals while N trades are open (default: no cap, every signal trades)")
+    parser.add_argument("--tick-exits", action="store_true",
+                        help="exit at the last tick at or before entry + expiry (ticks from --data; any expiry)")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
@@ -97,7 +99,7 @@ def trade_config(args: argparse.Namespace, common: dict[str, Any]) -> Any:
 
     try:
         return BacktestConfig(common["timeframe"].seconds, common["expiry"], args.payout, args.stake,
-                              args.max_concurrent)
+                              args.max_concurrent, getattr(args, "tick_exits", False))
     except ValueError as exc:
         raise CommandError(str(exc), EXIT_USAGE) from exc
 
@@ -108,6 +110,20 @@ def load_data(common: dict[str, Any], asset: str | None) -> tuple[Any, dict[str,
 
     try:
         return load_arrays(common["data"], asset, str(common["timeframe"]))
+    except (FileNotFoundError, ValueError) as exc:
+        raise CommandError(str(exc), EXIT_USAGE) from exc
+
+
+def load_ticks_if_asked(args: argparse.Namespace, common: dict[str, Any]) -> Any:
+    from quantumflux.cli.main import EXIT_USAGE, CommandError
+    from quantumflux.services.backtesting import load_tick_arrays
+
+    if not getattr(args, "tick_exits", False):
+        return None
+    if not args.asset:
+        raise CommandError("--tick-exits needs --asset", EXIT_USAGE)
+    try:
+        return load_tick_arrays(common["data"], args.asset)
     except (FileNotFoundError, ValueError) as exc:
         raise CommandError(str(exc), EXIT_USAGE) from exc
 
@@ -157,6 +173,7 @@ def run(args: argparse.Namespace) -> int:
     progress(0, 3, "loading data")
     try:
         arrays, info = load_data(common, args.asset)
+        ticks = load_ticks_if_asked(args, common)
     except CommandError:
         progress.abort()
         raise
@@ -166,13 +183,13 @@ def run(args: argparse.Namespace) -> int:
         sweep_bar = ProgressBar("sweep")
         try:
             rows = bt.sweep(arrays, args.strategy, params, config, common["folders"], args.workers, args.cluster,
-                            progress=sweep_bar)
+                            progress=sweep_bar, ticks=ticks)
         except (ConnectionError, RuntimeError) as exc:
             raise CommandError(str(exc), EXIT_ERROR) from exc
         return _print_sweep(args, source, bt.best_first(rows))
     progress(1, 3, "signals")
     try:
-        result = bt.run_one(arrays, bt.StrategySpec(args.strategy, params), config, common["folders"])
+        result = bt.run_one(arrays, bt.StrategySpec(args.strategy, params), config, common["folders"], ticks)
     except (ValueError, KeyError, NotEnoughData) as exc:
         progress.abort()
         raise user_error(exc) from exc

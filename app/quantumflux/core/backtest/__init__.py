@@ -29,10 +29,16 @@ class BacktestResult:
     metrics: Metrics
 
 
-def run_backtest(strategy: Strategy, arrays: CandleArrays, config: BacktestConfig) -> BacktestResult:
-    """Signals over the whole series (TA-Lib batch), then trades and metrics."""
+def run_backtest(strategy: Strategy, arrays: CandleArrays, config: BacktestConfig,
+                 ticks: tuple[object, object] | None = None) -> BacktestResult:
+    """Signals over the whole series (TA-Lib batch), then trades and metrics.
+
+    ``ticks=(times, prices)`` (sorted) takes exit prices from ticks instead of candle closes.
+    """
+    if config.tick_exits and ticks is None:
+        raise ValueError("tick_exits needs tick data")
     signals, _, _ = strategy.evaluate(arrays)
-    trades = simulate(arrays, signals, config)
+    trades = simulate(arrays, signals, config, ticks)  # type: ignore[arg-type]
     return BacktestResult(strategy.describe(), config, trades, compute_metrics(trades, config))
 
 

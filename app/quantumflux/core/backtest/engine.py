@@ -6,6 +6,9 @@ Semantics:
   of the candle ending at ``t + E``, i.e. candle ``j`` with ``time[j] = time[i] + E``; if that
   candle is missing (a gap) the last candle ending before ``t + E`` is used.
 - A signal whose ``t + E`` is beyond the last candle's end is not counted.
+- With tick data for exits (``ticks=(times, prices)``), the exit price is the last tick at or
+  before ``t + E`` (E any positive number of seconds), and a signal is counted only if a tick at
+  or after ``t + E`` exists (the data cover the expiry).
 - Call wins if exit > entry, put wins if exit < entry; equal is a draw (stake back).
   A win pays ``stake × payout / 100``; a loss costs the stake.
 - One trade per signal; with ``max_concurrent`` a signal is skipped while that many trades
@@ -35,11 +38,13 @@ class BacktestConfig:
     payout: float = 92.0
     stake: float = 1.0
     max_concurrent: int | None = None
+    #: Exit prices come from ticks (any expiry in seconds) instead of candle closes.
+    tick_exits: bool = False
 
     def __post_init__(self) -> None:
         if self.timeframe <= 0 or self.expiry <= 0:
             raise ValueError("timeframe and expiry must be positive")
-        if self.expiry % self.timeframe:
+        if self.expiry % self.timeframe and not self.tick_exits:
             raise ValueError(f"expiry {self.expiry}s must be a multiple of the candle period {self.timeframe}s")
         if not 0 < self.payout <= 1000:
             raise ValueError(f"payout must be a percentage > 0, got {self.payout}")
@@ -54,6 +59,7 @@ class Trades:
     """One row per trade (arrays, in entry order) plus what was not traded and why."""
 
     signal_index: np.ndarray
+    #: Index of the exit candle (-1 when exits come from ticks).
     exit_index: np.ndarray
     entry_time: np.ndarray
     exit_time: np.ndarray
@@ -89,12 +95,17 @@ def _cap_concurrent(entry: np.ndarray, exit_: np.ndarray, cap: int) -> np.ndarra
     return keep
 
 
-def simulate(arrays: CandleArrays, signals: SignalArrays, config: BacktestConfig) -> Trades:
+def simulate(arrays: CandleArrays, signals: SignalArrays, config: BacktestConfig,
+             ticks: tuple[np.ndarray, np.ndarray] | None = None) -> Trades:
     """Turn signals into trades with the semantics in the module docstring."""
     time, close = arrays.time, arrays.close
     index = np.asarray(signals.index, dtype=np.int64)
     target = time[index] + config.expiry  # open time of the candle ending at t + E
-    covered = target <= (time[-1] if len(time) else -np.inf)
+    if ticks is not None:
+        tick_start, tick_end = (float(ticks[0][0]), float(ticks[0][-1])) if len(ticks[0]) else (np.inf, -np.inf)
+        covered = (target + config.timeframe <= tick_end) & (target + config.timeframe >= tick_start)
+    else:
+        covered = target <= (time[-1] if len(time) else -np.inf)
     beyond = int((~covered).sum())
     index, target = index[covered], target[covered]
     direction = np.asarray(signals.direction)[covered]
@@ -110,6 +121,10 @@ def simulate(arrays: CandleArrays, signals: SignalArrays, config: BacktestConfig
         entry_time, exit_time = entry_time[keep], exit_time[keep]
     exit_index = np.searchsorted(time, target, side="right") - 1
     entry_price, exit_price = close[index], close[exit_index]
+    if ticks is not None:
+        tick_times, tick_prices = np.asarray(ticks[0], dtype=np.float64), np.asarray(ticks[1], dtype=np.float64)
+        exit_price = tick_prices[np.searchsorted(tick_times, exit_time, side="right") - 1]
+        exit_index = np.full(len(index), -1, dtype=np.int64)  # no exit candle: the price is a tick
     move = np.sign(exit_price - entry_price).astype(np.int8)
     outcome = (move * direction).astype(np.int8)
     profit = np.where(outcome == WIN, config.stake * config.payout / 100.0,
