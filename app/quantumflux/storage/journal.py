@@ -33,6 +33,7 @@ from quantumflux.core.model import Direction, Outcome
 from quantumflux.core.risk import HOUR, AccountState
 from quantumflux.storage.journal_stats import Performance, compute_performance
 
+ACCOUNTS = ("demo", "real", "paper")  # paper: simulated fills of the strategy runner
 STATUSES = ("pending", "confirmed", "refused", "failed", "unconfirmed", "closed")
 _OPEN = ("pending", "confirmed", "unconfirmed")
 _ALLOWED_FROM = {
@@ -59,7 +60,7 @@ CREATE TABLE IF NOT EXISTS trades (
     profit REAL,
     outcome TEXT,
     source TEXT NOT NULL,
-    account TEXT NOT NULL CHECK (account IN ('demo', 'real')),
+    account TEXT NOT NULL CHECK (account IN ('demo', 'real', 'paper')),
     status TEXT NOT NULL,
     reason TEXT,
     requested_at REAL NOT NULL,
@@ -146,7 +147,27 @@ class TradeJournal:
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.execute("PRAGMA busy_timeout=5000")
         self._db.executescript(_SCHEMA)
+        self._allow_paper_account()
         self._db.execute("PRAGMA user_version=1")
+
+    def _allow_paper_account(self) -> None:
+        """Journals created before the ``paper`` account existed: rebuild ``trades`` with the wider CHECK."""
+        row = self._db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'trades'").fetchone()
+        if row is None or "'paper'" in row["sql"]:
+            return
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            self._db.execute("ALTER TABLE trades RENAME TO trades_before_paper")
+            create = _SCHEMA.split(";")[0]
+            self._db.execute(create)
+            self._db.execute("INSERT INTO trades SELECT * FROM trades_before_paper")
+            self._db.execute("DROP TABLE trades_before_paper")
+            for statement in _SCHEMA.split(";")[1:4]:
+                self._db.execute(statement)
+            self._db.execute("COMMIT")
+        except sqlite3.Error:
+            self._db.execute("ROLLBACK")
+            raise
 
     # ---------------------------------------------------------------- writing
 
@@ -169,8 +190,8 @@ class TradeJournal:
         """
         if not client_id:
             raise ValueError("client id is empty")
-        if account not in ("demo", "real"):
-            raise ValueError(f"account must be demo or real, got {account!r}")
+        if account not in ACCOUNTS:
+            raise ValueError(f"account must be one of {', '.join(ACCOUNTS)}, got {account!r}")
         record = TradeRecord(client_id, asset, Direction.parse(direction).value, float(amount), int(expiry),
                              source, account, "pending", self._now(requested_at), payout=payout)
         with self._lock:
