@@ -79,6 +79,7 @@ class CollectorStatus:
     login: str
     uptime: float
     dropped: int = 0
+    duplicates: int = 0
     browser_restarts: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -118,7 +119,9 @@ class Collector:
         self._started = clock()
         self._assets: set[str] = set()
         self._recent: deque[tuple[float, int]] = deque()  # (time, ticks) for the ticks/s figure
+        self._last_tick: dict[str, tuple[int, set[float]]] = {}
         self.ticks_seen = 0
+        self.duplicates = 0
         self.candle_errors = 0
         self.browser_restarts = 0
         self.link_listeners: list[Callable[[LinkChanged], None]] = []
@@ -187,6 +190,9 @@ class Collector:
         self.ticks_seen += len(wanted)
         self._recent.append((self._clock(), len(wanted)))
         for tick in wanted:
+            if not self._fresh(tick):
+                self.duplicates += 1
+                continue
             self._assets.add(tick.asset)
             if self.options.write_ticks:
                 self.store.write_tick(tick)
@@ -195,6 +201,23 @@ class Collector:
                     book.add_tick(tick)
                 except ValueError as exc:
                     log.warning("tick skipped: %s", exc)
+
+    def _fresh(self, tick: Tick) -> bool:
+        """False for a tick already seen (a repeated frame, a second tab) or older than the last one.
+
+        Same rule as the tick files (millisecond time, then the exact row), so the files and the
+        candles always see the same ticks.
+        """
+        millis = round(tick.time * 1000)
+        last = self._last_tick.get(tick.asset)
+        if last is not None:
+            if millis < last[0] or (millis == last[0] and tick.price in last[1]):
+                return False
+            if millis == last[0]:
+                last[1].add(tick.price)
+                return True
+        self._last_tick[tick.asset] = (millis, {tick.price})
+        return True
 
     def _advance(self, now: float) -> None:
         for book in self._books:
@@ -232,6 +255,7 @@ class Collector:
             login=login,
             uptime=now - self._started,
             dropped=state.dropped,
+            duplicates=self.duplicates,
             browser_restarts=self.browser_restarts,
         )
 
