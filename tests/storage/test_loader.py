@@ -125,3 +125,30 @@ def test_list_available_reports_series(tmp_path: Path) -> None:
 def test_empty_directory_gives_empty_frame(tmp_path: Path) -> None:
     frame = load_candles(tmp_path, "EURUSD", "1m")
     assert frame.empty and list(frame.columns) == ["time", "open", "high", "low", "close", "volume"]
+
+
+def test_corrupt_row_in_a_directory_is_reported_with_its_file(tmp_path: Path,
+                                                             caplog: pytest.LogCaptureFixture) -> None:
+    directory = tmp_path / "1M_candle_data"
+    directory.mkdir()
+    header = "timestamp,open,high,low,close,volume\n"
+    (directory / "X_1m_2026-01-02_03-00-00_part001.csv").write_text(
+        header + "2026-01-02T03:04:00Z,1,2,0.5,1.5,3\n2026-01-02T03:05:00Z,1,2,0.5,1.5,3\n")
+    (directory / "X_1m_2026-01-02_03-00-00_part002.csv").write_text(
+        header + "2026-01-02T03:06:00Z,1,2,0.5,1.5,3\n2026-01-02T03:07:00Z,1,2,zero,1.5,3\n"
+        "2026-01-02T03:08:00Z,1,2,0.5,1.5,3\n")
+    with caplog.at_level(logging.WARNING):
+        frame = load_candles(tmp_path, "X", "1m")
+    assert frame["time"].tolist() == [BASE + i * 60 for i in (0, 1, 2, 4)]
+    assert frame.attrs["skipped_rows"] == 1
+    assert "part002.csv: skipped 1 torn or corrupt row(s)" in caplog.text and "part001" not in caplog.text
+
+
+def test_equal_timestamps_take_the_row_of_the_file_sorted_last(tmp_path: Path) -> None:
+    header = "timestamp,open,high,low,close,volume\n"
+    for directory, close in (("data_collect/1M_candles", "1.1"), ("realtime_stream/1M_candle_data", "1.2")):
+        (tmp_path / directory).mkdir(parents=True)
+        (tmp_path / directory / "X_1m_2026-01-02_03-00-00_part001.csv").write_text(
+            header + f"2026-01-02T03:04:00Z,1,2,0.5,{close},3\n")
+    frame = load_candles(tmp_path, "X", "1m")
+    assert frame["close"].tolist() == [1.2] and len(frame.attrs["files"]) == 2

@@ -136,15 +136,21 @@ def read_file(path: Path, kind: str | None = None, asset: str | None = None) -> 
         body = body[: body.rfind("\n") + 1] if "\n" in body else ""  # torn last line from a crash
         skipped += 1
         lines -= 1
-    frame = pd.read_csv(io.StringIO(body), header=None, names=list(range(len(header))), dtype=str,
-                        keep_default_na=False, on_bad_lines="skip", skip_blank_lines=True, engine="c")
-    result = _columns_from(frame, layout, asset or _asset_from_name(path))
-    good = result.notna().all(axis=1) if layout.kind == "candles" else result[["time", "price"]].notna().all(axis=1)
-    skipped += lines - len(frame) + int((~good).sum())
-    result = result[good]
+    result, bad = _parse_body(body, lines, len(header), layout, asset or _asset_from_name(path))
+    skipped += bad
     if skipped:
         log.warning("%s: skipped %d torn or corrupt row(s)", path, skipped)
-    return result.reset_index(drop=True), skipped
+    return result, skipped
+
+
+def _parse_body(body: str, lines: int, width: int, layout: _Layout, asset: str | None) -> tuple[pd.DataFrame, int]:
+    """Rows of a CSV body (no header) in ``layout``; returns (good rows, skipped count)."""
+    frame = pd.read_csv(io.StringIO(body), header=None, names=list(range(width)), dtype=str,
+                        keep_default_na=False, on_bad_lines="skip", skip_blank_lines=True, engine="c")
+    result = _columns_from(frame, layout, asset)
+    good = result.notna().all(axis=1) if layout.kind == "candles" else result[["time", "price"]].notna().all(axis=1)
+    skipped = lines - len(frame) + int((~good).sum())
+    return result[good].reset_index(drop=True), skipped
 
 
 def _columns_from(frame: pd.DataFrame, layout: _Layout, asset: str | None) -> pd.DataFrame:
@@ -219,24 +225,56 @@ def _select_files(path: Path, kind: str, asset: str | None, timeframe: Timeframe
 
 def _load(path: Path, kind: str, asset: str | None, timeframe: Timeframe | None) -> pd.DataFrame:
     files = _select_files(Path(path), kind, asset, timeframe)
-    frames, skipped = [], 0
-    for file in files:
-        if not Path(path).is_file() and _file_identity(file)[1] is None:
+    frames, orders, skipped = [], [], 0
+    batch: list[tuple[int, Path, str, int]] = []  # complete store-layout files, parsed in one go
+    own_header = CANDLE_HEADER if kind == "candles" else TICK_HEADER
+    for order, file in enumerate(files):
+        if parse_file_name(file.name) is not None:
+            header, body, lines, complete = _read_raw(file)
+            if complete and ",".join(header) == own_header:
+                batch.append((order, file, body, lines))
+                continue
+        elif not Path(path).is_file() and _file_identity(file)[1] is None:
             header = _read_raw(file)[0]
             if not header or _detect_layout(file, header).kind != kind:
                 continue
         frame, bad = read_file(file, kind)
         frames.append(frame)
+        orders.append(np.full(len(frame), order))
         skipped += bad
+    skipped += _load_batch(batch, kind, frames, orders)
     frame = pd.concat(frames, ignore_index=True) if frames else _empty(kind)
+    order_column = np.concatenate(orders) if orders else np.zeros(0, dtype=int)
+    frame = frame.iloc[np.lexsort((order_column, frame["time"].to_numpy()))]  # by time, then file order
     if kind == "candles":
-        frame = frame.sort_values("time", kind="stable").drop_duplicates("time", keep="last")
+        frame = frame.drop_duplicates("time", keep="last")
     else:
-        frame = frame.sort_values("time", kind="stable").drop_duplicates(["time", "asset", "price"], keep="first")
+        frame = frame.drop_duplicates(["time", "asset", "price"], keep="first")
     frame.index = _index(frame["time"].to_numpy())
     frame.attrs["skipped_rows"] = skipped
     frame.attrs["files"] = [str(file) for file in files]
     return frame
+
+
+def _load_batch(batch: list[tuple[int, Path, str, int]], kind: str, frames: list, orders: list) -> int:
+    """Parse many complete store-layout files as one text (fast); per file again if any row is bad."""
+    if not batch:
+        return 0
+    header = (CANDLE_HEADER if kind == "candles" else TICK_HEADER).split(",")
+    layout = _detect_layout(batch[0][1], header)
+    body = "".join(text for _, _, text, _ in batch)
+    frame, bad = _parse_body(body, sum(lines for *_, lines in batch), len(header), layout, None)
+    if bad == 0:
+        frames.append(frame)
+        orders.append(np.repeat([order for order, *_ in batch], [lines for *_, lines in batch]))
+        return 0
+    skipped = 0
+    for order, file, _, _ in batch:  # slow path: find and report the files with bad rows
+        frame, bad = read_file(file, kind)
+        frames.append(frame)
+        orders.append(np.full(len(frame), order))
+        skipped += bad
+    return skipped
 
 
 def load_candles(path: Path, asset: str | None = None, timeframe: Timeframe | str | int | None = None) -> pd.DataFrame:
