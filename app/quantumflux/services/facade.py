@@ -340,7 +340,7 @@ class QuantumFluxService:
                                                 candles_per_file=self.settings.candles_per_file,
                                                 ticks_per_file=self.settings.ticks_per_file)
         options = CollectorOptions(timeframes=tuple(Timeframe.parse(t) for t in timeframes),
-                                   assets=frozenset(assets) if assets else None)
+                                   assets=frozenset(a.lower() for a in assets) if assets else None)
         self.collector = Collector(self.hub, self._collector_store, options).start()
         return {"running": True}
 

@@ -49,7 +49,7 @@ class TerminalSession:
 
             self.broker = PracticeBroker(**self.broker_options).start()
             port = free_port(host)
-            self._profile_dir = tempfile.TemporaryDirectory(prefix="qf-demo-profile-")
+            self._profile_dir = tempfile.TemporaryDirectory(prefix="qf-demo-profile-", ignore_cleanup_errors=True)
             self.browser = launch_browser(
                 port, Path(self._profile_dir.name), url=self.broker.url, headless=self.headless_browser,
                 host=host, reuse=False,

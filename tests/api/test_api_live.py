@@ -1,0 +1,90 @@
+"""The API live: practice broker + headless Chromium + CDP capture behind real uvicorn."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+import websocket
+
+from quantumflux.config import Settings
+from quantumflux.services.facade import QuantumFluxService
+from quantumflux.services.terminal_session import TerminalSession
+from quantumflux.storage.loader import load_candles
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+@pytest.fixture
+def live(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request):
+    serve = request.getfixturevalue("api_serve")
+    monkeypatch.setenv("QF_HOME", str(tmp_path / "home"))
+    settings = Settings(data_root=tmp_path / "data")
+    session = TerminalSession(settings, demo=True, broker_options={"seed": 5, "tick_rate": 8.0, "assets": 40}).start()
+    service = QuantumFluxService(settings)
+    service.attach(session.hub)
+    try:
+        with serve(service) as url:
+            yield url, service, settings
+    finally:
+        service.close()
+        session.stop()
+
+
+@pytest.fixture
+def api_serve():
+    from importlib import import_module
+
+    return import_module("conftest_api_server").serve if False else _serve()
+
+
+def _serve():
+    import sys
+
+    conftest = sys.modules.get("tests.api.conftest") or next(
+        m for name, m in sys.modules.items() if name.endswith("conftest") and hasattr(m, "serve"))
+    return conftest.serve
+
+
+def test_live_candles_stream_equals_the_csv_store(live):
+    url, service, settings = live
+    token = "t" * 43
+    client = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    deadline = time.time() + 60
+    while time.time() < deadline and client.get("/status").json()["login"] != "ok":
+        time.sleep(0.2)
+    assert client.get("/status").json()["login"] == "ok"
+    assets = client.get("/assets").json()
+    assert len(assets) >= 40 and all(a["source"] == "live" for a in assets)
+    asset = "EURUSD_otc"
+    assert client.post("/collector/start", json={"timeframes": ["5s"], "assets": [asset]}).json()["running"]
+
+    ws = websocket.create_connection(url.replace("http", "ws") + f"/ws/stream?token={token}", timeout=30)
+    ws.send(json.dumps({"subscribe": [f"candles:{asset}:5s", f"ticks:{asset}"]}))
+    closed, ticks = [], 0
+    deadline = time.time() + 40
+    while time.time() < deadline and len(closed) < 4:
+        message = json.loads(ws.recv())
+        if message.get("topic") == f"candles:{asset}:5s" and "closed" in message["data"]:
+            closed.append(message["data"]["closed"])
+        elif message.get("topic") == f"ticks:{asset}":
+            ticks += 1
+    ws.close()
+    assert ticks > 10 and len(closed) >= 4
+    client.post("/collector/stop")
+    frame = load_candles(settings.realtime_dir, asset, "5s")
+    stored = {float(t): row for t, row in zip(frame["time"], frame.itertuples(), strict=True)}
+    compared = 0
+    for candle in closed:
+        row = stored.get(candle["time"])
+        if row is None:
+            continue
+        compared += 1
+        assert (row.open, row.high, row.low, row.close, row.volume) == pytest.approx(
+            (candle["open"], candle["high"], candle["low"], candle["close"], candle["volume"]))
+    assert compared >= 2, f"too few candles in both the stream and the store ({compared}): {sorted(stored)[:5]} vs {[c['time'] for c in closed]}"
+    body = client.get(f"/candles/{asset}", params={"timeframe": "5s", "count": 500}).json()
+    assert body["source"] == "LIVE" and body["forming"] is not None
