@@ -124,7 +124,7 @@ def test_stream_uses_both_forms_and_mixes_assets(session_log, broker):
 def test_stream_rate_and_prices_follow_the_price_path(session_log, broker):
     per_asset = Counter(tick[0] for tick in session_log.ticks())
     # 4 Hz for ~2 s of streaming: several ticks per second for every asset
-    assert min(per_asset.values()) >= 6
+    assert min(per_asset.values()) >= 5
     for asset, t, price in session_log.ticks():
         assert broker.price_at(asset, t) == price
         assert price > 0
@@ -138,9 +138,14 @@ def test_raw_frames_pair_placeholders_with_binary(session_log):
             assert parse_text(data.decode()).data == {"_placeholder": True, "num": 0}
 
 
-def test_noise_events_are_sent(session_log):
-    names = {event.name for event in session_log.events}
-    assert "updateTime" in names
+def test_noise_events_are_sent(broker):
+    client = WireClient(broker.ws_url)
+    try:
+        client.login()
+        update = client.wait_for("updateTime", timeout=5)
+    finally:
+        client.close()
+    assert abs(update.payload - time.time()) < 5
 
 
 def test_history_is_newest_first_and_matches_live_ticks(broker):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -85,7 +86,12 @@ def test_broker_streams_replayed_prices(tmp_path):
         client = WireClient(broker.ws_url)
         client.login()
         rows_seen = client.wait_for("updateAssets").payload
-        client.read_for(1.2)
+        deadline = time.time() + 6
+        while time.time() < deadline:  # until every replayed asset has ticked a few times
+            seen = Counter(tick[0] for tick in client.ticks())
+            if seen["EURUSD_otc"] >= 4 and seen["GBPUSD"] >= 2 and seen["NEWCOIN_otc"] >= 2:
+                break
+            client.read()
         client.close()
     assert "NEWCOIN_otc" in {row[1] for row in rows_seen}
     replayed = [tick for tick in client.ticks() if tick[0] == "EURUSD_otc"]

@@ -169,7 +169,10 @@ class MarketBehaviour:
             now = time.time()
             clients = [client for client in list(self._clients) if client.authenticated]
             if clients:
-                self._emit_ticks(clients, last, now)
+                try:
+                    self._emit_ticks(clients, last, now)
+                except Exception:  # a bug here must not stop the stream for good
+                    log.exception("sim: emitting ticks failed")
             last = now
 
     def _emit_ticks(self, clients: list[ClientConnection], start: float, end: float) -> None:
@@ -195,34 +198,45 @@ class MarketBehaviour:
         last_restart = time.time()
         while True:
             await asyncio.sleep(_HOUSEKEEPING_SECONDS)
-            now = time.time()
-            closed = self.desk.close_due(now)
-            for is_demo in (True, False):
-                deals = [deal for deal in closed if bool(deal["isDemo"]) == is_demo]
-                if deals:
-                    total = round(sum(deal["profit"] for deal in deals), 2)
-                    self._broadcast(
-                        is_demo,
-                        self._message("successcloseOrder", {"profit": total, "deals": deals}),
-                        self._message("updateClosedDeals", self.desk.closed_deals(is_demo)),
-                        self._message("updateOpenedDeals", self.desk.opened_deals(is_demo)),
-                        self._balance_message(is_demo),
-                    )
-            drop_after = self.faults.drop_after
-            if drop_after:
-                for client in list(self._clients):
-                    if now - client.connected_at >= drop_after:
-                        log.info("sim: fault drop_after=%s drops client %s", drop_after, client.sid)
-                        self._clients.discard(client)
-                        self.note_drop()
-                        client.abort()
-            restart_every = self.faults.restart_every
-            if restart_every and now - last_restart >= restart_every:
-                last_restart = now
-                log.info("sim: fault restart_every=%s restarts the server", restart_every)
-                self._keep(asyncio.get_running_loop().create_task(self.restart_listener()))
-            elif not restart_every:
-                last_restart = now
+            try:
+                last_restart = self._housekeeping_round(time.time(), last_restart)
+            except Exception:  # a bug here must not stop deals from closing for good
+                log.exception("sim: housekeeping failed")
+
+    def _housekeeping_round(self, now: float, last_restart: float) -> float:
+        """One round of :meth:`_housekeeping`; returns the time of the last restart_every restart."""
+        self._close_deals(now)
+        drop_after = self.faults.drop_after
+        if drop_after:
+            for client in list(self._clients):
+                if now - client.connected_at >= drop_after:
+                    log.info("sim: fault drop_after=%s drops client %s", drop_after, client.sid)
+                    self._clients.discard(client)
+                    self.note_drop()
+                    client.abort()
+        restart_every = self.faults.restart_every
+        if not restart_every:
+            return now
+        if now - last_restart >= restart_every:
+            log.info("sim: fault restart_every=%s restarts the server", restart_every)
+            self._keep(asyncio.get_running_loop().create_task(self.restart_listener()))
+            return now
+        return last_restart
+
+    def _close_deals(self, now: float) -> None:
+        """Close expired deals and tell every client of the account."""
+        closed = self.desk.close_due(now)
+        for is_demo in (True, False):
+            deals = [deal for deal in closed if bool(deal["isDemo"]) == is_demo]
+            if deals:
+                total = round(sum(deal["profit"] for deal in deals), 2)
+                self._broadcast(
+                    is_demo,
+                    self._message("successcloseOrder", {"profit": total, "deals": deals}),
+                    self._message("updateClosedDeals", self.desk.closed_deals(is_demo)),
+                    self._message("updateOpenedDeals", self.desk.opened_deals(is_demo)),
+                    self._balance_message(is_demo),
+                )
 
     async def _noise(self) -> None:
         while True:
