@@ -118,6 +118,8 @@ def test_cli_sigint_exits_cleanly_with_summary_and_redacted_frames(tmp_path: Pat
     assert "log in" not in err
     log_text = (tmp_path / "d" / "collector.log").read_text()
     assert "collected" in log_text
+    history = list((tmp_path / "d" / "history").glob("*_candles/*.csv"))
+    assert history and all(path.read_text().startswith("timestamp,open,high,low,close,volume") for path in history)
     recorded = frames.read_text()
     assert '"dir":"out"' in recorded.replace(" ", "") and "<redacted>" in recorded
     assert secret not in recorded and secret not in log_text and secret not in err

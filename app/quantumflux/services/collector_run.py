@@ -24,6 +24,7 @@ from quantumflux.browser.chrome import (
     devtools_version,
     launch_browser,
 )
+from quantumflux.core.protocol.events import HistoryReceived
 from quantumflux.core.protocol.framing import RawFrame
 from quantumflux.services.capture_hub import CaptureHub
 from quantumflux.services.collector import (
@@ -36,6 +37,7 @@ from quantumflux.services.collector import (
 )
 from quantumflux.storage.csv_store import ChunkedCsvStore, ensure_writable
 from quantumflux.storage.files import StoreNotWritableError
+from quantumflux.storage.history_store import HistoryStore
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +52,8 @@ class CollectConfig:
 
     data_dir: Path
     profile: Path
+    #: Where broker history payloads are saved (None: not saved).
+    history_dir: Path | None = None
     host: str = "127.0.0.1"
     port: int = 9222
     launch: bool = False
@@ -75,6 +79,7 @@ class CollectorSession:
         self.hub: CaptureHub | None = None
         self.collector: Collector | None = None
         self._frame_writer: Any = None
+        self.history: HistoryStore | None = None
         self._closed = False
 
     # ---------------------------------------------------------------- startup
@@ -82,10 +87,12 @@ class CollectorSession:
     def open(self) -> None:
         """Check the data directory, reach or launch the browser, wait for a logged-in socket, start."""
         config = self.config
-        try:
-            ensure_writable(config.data_dir)
-        except StoreNotWritableError as exc:
-            raise NotWritableError(f"cannot write to the data directory {config.data_dir}: {exc}") from exc
+        for directory in (config.data_dir, config.history_dir):
+            try:
+                if directory is not None:
+                    ensure_writable(directory)
+            except StoreNotWritableError as exc:
+                raise NotWritableError(f"cannot write to the data directory {directory}: {exc}") from exc
         self.browser = self._browser()
         self.hub = CaptureHub(config.host, config.port, clock=self._clock)
         if config.save_frames is not None:
@@ -95,7 +102,9 @@ class CollectorSession:
             config.data_dir, session_start=self._clock(),
             candles_per_file=config.candles_per_file, ticks_per_file=config.ticks_per_file,
         )
-        self.collector = Collector(self.hub, store, config.options, on_history=None, clock=self._clock)
+        if config.history_dir is not None:
+            self.history = HistoryStore(config.history_dir, session_start=self._clock())
+        self.collector = Collector(self.hub, store, config.options, on_history=self._save_history, clock=self._clock)
         self.collector.start()
         self.hub.start()
         if self.browser.process is not None:  # launched at about:blank: open the page once captured
@@ -154,6 +163,10 @@ class CollectorSession:
             self.collector.browser_restarts += 1
         log.warning("browser restarted (restart %s)", self.supervisor.restarts if self.supervisor else "?")
 
+    def _save_history(self, history: HistoryReceived) -> None:
+        if self.history is not None and history.candles and history.period > 0:
+            self.history.save(history.asset, history.period, history.candles, now=self._clock())
+
     def _save_frame(self, frame: RawFrame) -> None:
         try:
             self._frame_writer.write(frame)
@@ -200,6 +213,8 @@ class CollectorSession:
         if self.collector is not None:
             self.collector.stop()
             final = self.collector.status()
+        if self.history is not None:
+            self.history.close()
         if self._frame_writer is not None:
             self._frame_writer.close()
         return final

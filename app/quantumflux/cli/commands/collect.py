@@ -81,8 +81,10 @@ def _config(args: argparse.Namespace) -> Any:
     assets = None if not names or "all" in names else frozenset(names)
     if args.duration is not None and args.duration <= 0:
         raise CommandError("--duration must be positive", EXIT_USAGE)
+    data_dir = Path(args.data_dir).expanduser() if args.data_dir else settings.realtime_dir
     return CollectConfig(
-        data_dir=Path(args.data_dir).expanduser() if args.data_dir else settings.realtime_dir,
+        data_dir=data_dir,
+        history_dir=data_dir / "history" if args.data_dir else settings.collect_dir,
         profile=settings.chrome_profile,
         host=settings.chrome_host,
         port=settings.chrome_port,
