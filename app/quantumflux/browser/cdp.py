@@ -213,8 +213,12 @@ class CdpCapture:
             return  # a command response
         params = message.get("params") or {}
         handler = _HANDLERS.get(method)
-        if handler is not None:
+        if handler is None:
+            return
+        try:
             handler(self, params, message.get("sessionId"))
+        except (TypeError, ValueError, AttributeError):  # an unexpected CDP shape: skip this event only
+            log.exception("unexpected %s event", method)
 
     def _owned(self, socket_id: str, session: str | None) -> bool:
         """True when ``session`` reports this socket (a target attached twice reports it twice)."""

@@ -20,7 +20,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from quantumflux.browser.cdp import LinkChanged
@@ -81,7 +81,6 @@ class CollectorStatus:
     dropped: int = 0
     duplicates: int = 0
     browser_restarts: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def line(self) -> str:
         """The one-line summary refreshed in place on the terminal."""
