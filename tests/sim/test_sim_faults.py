@@ -180,3 +180,40 @@ def test_restart_every_closes_sockets_and_keeps_state():
 def test_unusable_settings_are_refused(options, message):
     with pytest.raises(ValueError, match=message):
         PracticeBroker(**options)
+
+
+@pytest.mark.slow
+def test_broker_survives_a_burst_of_every_socket_fault():
+    spec = "drop_after=1,refuse_reconnect=0.3,malformed=0.05,duplicate=0.05,delay_ms=20"
+    with PracticeBroker(assets=8, faults=spec, min_expiry=1, ping_interval_ms=300, ping_timeout_ms=300) as broker:
+        sessions = 0
+        deadline = time.time() + 5
+        while time.time() < deadline:
+            try:
+                client = WireClient(broker.ws_url)
+            except (websocket.WebSocketBadStatusException, ConnectionError):
+                time.sleep(0.1)
+                continue
+            try:
+                client.login()
+                client.send_event("openOrder", {"asset": "EURUSD_otc", "amount": 1, "action": "call", "time": 1,
+                                                "requestId": f"burst-{sessions}"})
+                client.read_for(3)
+            except (websocket.WebSocketConnectionClosedException, ConnectionError, AssertionError):
+                pass
+            finally:
+                client.close()
+            sessions += 1
+        broker.set_faults(None)
+        time.sleep(1.5)  # every deal opened in the burst has expired by now
+        calm = WireClient(broker.ws_url)
+        calm.login()
+        calm.read_for(0.6)
+        calm.close()
+        time.sleep(0.2)
+        state = broker.state()
+    assert sessions >= 3
+    assert len(calm.ticks()) > 10
+    opened = [entry for entry in broker.ledger if entry.status == "opened"]
+    assert opened and all(entry.closed for entry in opened)
+    assert state["clients"] == []
