@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from sim_wire_client import WireClient
@@ -82,6 +84,8 @@ def test_order_lifecycle_profit_balance_and_ledger(broker):
         ({"asset": "NOPE_otc"}, "Unknown asset"),
         ({"asset": "SP500"}, "Asset is closed"),
         ({"action": "sideways"}, "Unknown action"),
+        ({"amount": "ten"}, "Amount must be between 1 and 20000"),
+        ({"expiry": None}, "Expiration must be"),
     ],
 )
 def test_refused_orders_fail_without_request_id(broker, changes, reason):
@@ -102,6 +106,7 @@ def test_refused_orders_fail_without_request_id(broker, changes, reason):
     entry = broker.ledger[-1]
     assert entry.status == "failed" and entry.reason == fail["error"] and entry.request_id == f"bad-{reason}"
     assert broker.balances == before
+    assert json.loads(json.dumps(entry.to_dict(), allow_nan=False))["reason"] == fail["error"]
 
 
 def test_real_account_is_separate_and_can_run_out_of_money(broker):

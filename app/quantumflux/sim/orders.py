@@ -10,6 +10,7 @@ profit. Draw: profit 0, stake returned. Loss: profit = −stake.
 
 from __future__ import annotations
 
+import math
 import threading
 import uuid
 from dataclasses import dataclass, replace
@@ -56,7 +57,11 @@ class LedgerEntry:
         return Outcome.from_profit(self.profit, self.closed)
 
     def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready fields (an unreadable amount or expiry, kept as NaN, becomes None)."""
         data = {name: getattr(self, name) for name in self.__slots__}  # type: ignore[attr-defined]
+        for name in ("amount", "expiry"):
+            if isinstance(data[name], float) and math.isnan(data[name]):
+                data[name] = None
         data["outcome"] = str(self.outcome)
         return data
 
