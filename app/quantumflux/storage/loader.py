@@ -114,7 +114,7 @@ def _read_raw(path: Path) -> tuple[list[str], str, int, bool]:
     head, _, body = text.partition("\n")
     header = next(csv.reader([head.rstrip("\r")]), [])
     complete = text.endswith("\n")
-    lines = sum(1 for line in body.split("\n") if line.strip())
+    lines = _count_lines(body)
     return header, body, lines, complete
 
 
@@ -143,10 +143,35 @@ def read_file(path: Path, kind: str | None = None, asset: str | None = None) -> 
     return result, skipped
 
 
+_EMPTY_LINE = re.compile(r"(?:^|\n)(?=\r?\n)")
+
+
+def _count_lines(body: str) -> int:
+    """Lines of a CSV body the C reader sees as rows: empty lines (the reader skips them) not counted."""
+    if not body:
+        return 0
+    lines = body.count("\n") + (0 if body.endswith("\n") else 1)
+    if "\n\n" in body or "\n\r\n" in body or body[0] in "\r\n":
+        lines -= len(_EMPTY_LINE.findall(body))
+    if not body.endswith("\n") and not body[body.rfind("\n") + 1 :].strip("\r"):
+        lines -= 1
+    return lines
+
+
 def _parse_body(body: str, lines: int, width: int, layout: _Layout, asset: str | None) -> tuple[pd.DataFrame, int]:
-    """Rows of a CSV body (no header) in ``layout``; returns (good rows, skipped count)."""
-    frame = pd.read_csv(io.StringIO(body), header=None, names=list(range(width)), dtype=str,
-                        keep_default_na=False, on_bad_lines="skip", skip_blank_lines=True, engine="c")
+    """Rows of a CSV body (no header) in ``layout``; returns (good rows, skipped count).
+
+    Numbers are parsed by the C reader directly; when a value is not a number the body is read
+    again as text and the bad rows are dropped one by one.
+    """
+    numeric = [position for name, position in layout.columns.items() if name not in ("time", "asset")]
+    options = {"header": None, "names": list(range(width)), "keep_default_na": False, "on_bad_lines": "skip",
+               "skip_blank_lines": True, "engine": "c"}
+    try:
+        frame = pd.read_csv(io.StringIO(body), dtype={p: ("float64" if p in numeric else str) for p in range(width)},
+                            **options)
+    except (ValueError, TypeError):
+        frame = pd.read_csv(io.StringIO(body), dtype=str, **options)
     result = _columns_from(frame, layout, asset)
     good = result.notna().all(axis=1) if layout.kind == "candles" else result[["time", "price"]].notna().all(axis=1)
     skipped = lines - len(frame) + int((~good).sum())
