@@ -59,10 +59,12 @@ def set_amount(page: TradingPage, amount: float) -> None:
     """Type the stake and check the field holds it."""
     with page.lock:
         text = amount_text(amount)
-        if parse_number(page.find("amount_input").get_attribute("value")) == round(amount, 2):
+        field = page.find("amount_input")
+        if parse_number(field.get_attribute("value")) == round(amount, 2):
             return
-        page.type_into("amount_input", text)
-        page.until(lambda: parse_number(page.find("amount_input").get_attribute("value")) == round(amount, 2),
+        field.clear()
+        field.send_keys(text)
+        page.until(lambda: parse_number(field.get_attribute("value")) == round(amount, 2),
                    message=f"the amount field to show {text}")
 
 

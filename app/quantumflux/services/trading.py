@@ -253,7 +253,10 @@ class TradingSession:
         is_real = account == "real"
         payout, is_open = self._asset_terms(symbol)
         balance = self.view.balance(not is_real)
-        page_account = page_actions.account_type(self.page)
+        if self.view.login_demo is not None:  # the broker login the capture saw is the authority
+            page_account = "demo" if self.view.login_demo else "real"
+        else:
+            page_account = page_actions.account_type(self.page)
         if balance is None and page_account == account:
             balance = page_actions.balance(self.page)
         now = self._clock()
