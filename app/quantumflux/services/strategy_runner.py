@@ -1,0 +1,438 @@
+"""Automated trading: enabled strategies on live closed candles → risk guard → executor.
+
+:class:`StrategyRunner` consumes a :class:`~quantumflux.services.capture_hub.CaptureHub`
+subscription on its own worker thread (``start()`` / ``stop()``), forms candles of the followed
+assets from live ticks (one :class:`~quantumflux.core.candles.CandleBook` per timeframe), and runs
+every enabled strategy on each *closed* candle (the forming candle never produces a signal; the
+first, partial candle of a session is skipped). A signal becomes one order of ``stake`` for the
+strategy's expiry, sent to the strategy's executor:
+
+``paper`` (default)  :class:`~quantumflux.services.paper.PaperExecutor`: fills from the live
+                     stream at the broker's payout; journaled as account ``paper``.
+``demo``             the trading session's ``place(..., real=False)`` (the page's demo account).
+``real``             ``place(..., real=True)``, only when the runner was built with
+                     ``allow_real=True`` (``Settings.allow_real_trading`` *and* the user's ``--real``).
+
+Every order goes through the risk guard (the paper executor applies the runner's guard; the
+trading session applies its own) and into the journal with ``source`` = the strategy's label
+(``name`` or ``name(k=v,...)``). Demo/real orders are placed on a separate thread, so waiting
+for the broker's confirmation never stalls the candles. Without a hub, :meth:`feed` processes
+decoded events synchronously (replays, tests).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from quantumflux.core.backtest import Comparison, compare
+from quantumflux.core.candles import CandleArrays, CandleBook
+from quantumflux.core.model import Candle, Direction, Signal, Tick, Timeframe, normalise_symbol
+from quantumflux.core.protocol import events as ev
+from quantumflux.core.risk import RiskGuard
+from quantumflux.core.strategies import NotReady, Strategy, StrategyRegistry, StrategyState, default_registry
+from quantumflux.services.paper import PaperExecutor, PaperTrade
+from quantumflux.services.strategy_performance import live_metrics, strategy_label, strategy_report
+from quantumflux.storage.journal import TradeJournal
+
+log = logging.getLogger(__name__)
+MODES = ("paper", "demo", "real")
+HistoryProvider = Callable[[str, int], CandleArrays | None]
+
+
+class Executor(Protocol):
+    """What places demo/real orders: ``TradingSession.place`` has this signature."""
+
+    def place(self, asset: str, direction: Direction | str, amount: float, expiry: int | str,
+              source: str = "manual", client_id: str | None = None, real: bool = False) -> Any: ...
+
+
+@dataclass(frozen=True, slots=True)
+class RunnerEvent:
+    """Something the runner did: ``kind`` is signal, order, settled, unknown or error."""
+
+    kind: str
+    strategy: str
+    asset: str
+    time: float
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "strategy": self.strategy, "asset": self.asset, "time": self.time, **self.data}
+
+
+@dataclass(frozen=True, slots=True)
+class StrategyStatus:
+    """One enabled strategy: its set-up and its live counters (``refusals`` by guard rule)."""
+
+    label: str
+    name: str
+    params: Mapping[str, Any]
+    assets: tuple[str, ...]
+    timeframe: int
+    expiry: int
+    mode: str
+    stake: float
+    candles: int
+    waiting: str | None  # why it cannot decide yet (warm-up), None once it can
+    signals: int
+    orders: int
+    refused: int
+    refusals: Mapping[str, int]
+    failed: int
+    open: int
+    closed: int
+    unknown: int
+    pnl: float
+    last_signal: Mapping[str, Any] | None
+
+    def to_dict(self) -> dict[str, Any]:
+        data = {name: getattr(self, name) for name in self.__slots__}  # type: ignore[attr-defined]
+        data["params"], data["refusals"], data["assets"] = dict(self.params), dict(self.refusals), list(self.assets)
+        data["timeframe_label"] = str(Timeframe(self.timeframe))
+        return data
+
+
+@dataclass(eq=False)
+class _Running:
+    label: str
+    strategy: Strategy
+    params: dict[str, Any]
+    assets: tuple[str, ...]
+    keys: frozenset[str]
+    timeframe: int
+    expiry: int
+    mode: str
+    stake: float
+    states: dict[str, StrategyState] = field(default_factory=dict)
+    counts: Counter[str] = field(default_factory=Counter)
+    refusals: Counter[str] = field(default_factory=Counter)
+    waiting: str | None = "no closed candle yet"
+    last_signal: dict[str, Any] | None = None
+
+
+class StrategyRunner:
+    """Runs enabled strategies on live closed candles (see the module docstring)."""
+
+    def __init__(self, hub: Any, journal: TradeJournal, guard: RiskGuard, executor: Executor | None = None, *,
+                 clock: Callable[[], float] = time.time, registry: StrategyRegistry | None = None,
+                 allow_real: bool = False, history: HistoryProvider | None = None, store: Any = None,
+                 paper: PaperExecutor | None = None, settle_timeout: float = 30.0,
+                 listener: Callable[[RunnerEvent], None] | None = None) -> None:
+        self.hub = hub
+        self.journal = journal
+        self.guard = guard
+        self.executor = executor  # demo/real orders (a TradingSession); None: paper only
+        self.paper = paper or PaperExecutor(journal, guard, clock=clock, settle_timeout=settle_timeout)
+        self.allow_real = allow_real
+        self.registry = registry or default_registry()
+        self.history = history
+        self.store = store
+        self._clock = clock
+        self._listeners: list[Callable[[RunnerEvent], None]] = [listener] if listener else []
+        self._lock = threading.RLock()
+        self._running: dict[str, _Running] = {}
+        self._books: dict[int, CandleBook] = {}
+        self._keys: dict[str, str] = {}
+        self._subscription: Any = None
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._orders = ThreadPoolExecutor(max_workers=1, thread_name_prefix="qf-runner-orders")
+        self._dropped = 0
+        self.ticks = 0
+        self.errors: list[str] = []
+
+    # ------------------------------------------------------------- lifecycle
+
+    def start(self) -> StrategyRunner:
+        """Subscribe to the hub and start the worker thread."""
+        if self.hub is None:
+            raise RuntimeError("no capture hub: use feed() to process events")
+        if self._thread is not None:
+            return self
+        self._subscription = self.hub.subscribe()
+        self._thread = threading.Thread(target=self._run, name="qf-strategy-runner", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop the worker, close the subscription, wait for demo/real orders in flight."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+        if self._subscription is not None:
+            self._subscription.close()
+            self._subscription = None
+        self._orders.shutdown(wait=True)
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def add_listener(self, callback: Callable[[RunnerEvent], None]) -> None:
+        """``callback(event)`` on the worker thread for every signal, order, settlement (keep it fast)."""
+        self._listeners.append(callback)
+
+    # ------------------------------------------------------------ strategies
+
+    def enable(self, name: str, params: Mapping[str, Any] | None = None, assets: Iterable[str] = (),
+               timeframe: int | str = "1m", expiry: int | str | None = None, mode: str = "paper", *,
+               stake: float = 1.0, label: str | None = None) -> StrategyStatus:
+        """Start running strategy ``name`` with ``params`` on ``assets``. Returns its status.
+
+        ``label`` (default ``name`` or ``name(k=v,...)``) names it in the journal and in
+        :meth:`disable`. Raises KeyError (unknown strategy), ValueError (bad parameters, mode,
+        timeframe, expiry or stake; a label already running; demo/real without an executor; real
+        without ``allow_real``).
+        """
+        params = dict(params or {})
+        strategy = self.registry.create(name, params)
+        seconds = Timeframe.parse(timeframe).seconds
+        expiry_seconds = _seconds(expiry) if expiry is not None else seconds
+        assets = tuple(dict.fromkeys(a.strip() for a in assets if a and a.strip()))
+        _check_setup(mode, assets, stake, expiry_seconds, self.executor is not None, self.allow_real)
+        label = label or strategy_label(name, {key: getattr(strategy.config, key) for key in params})
+        running = _Running(label, strategy, params, assets, frozenset(normalise_symbol(a) for a in assets),
+                           seconds, expiry_seconds, mode, float(stake))
+        with self._lock:
+            if label in self._running:
+                raise ValueError(f"{label} is already running; disable it first or give another label")
+            self._running[label] = running
+            self._book(seconds)
+            self._keys.clear()
+        log.info("runner: %s enabled on %s at %s, expiry %s s, %s", label, ",".join(assets), seconds,
+                 expiry_seconds, mode)
+        return self._status(running)
+
+    def disable(self, label: str) -> bool:
+        """Stop running ``label`` (open paper trades still settle). False when it was not running."""
+        with self._lock:
+            running = self._running.pop(label, None)
+            self._keys.clear()
+        return running is not None
+
+    def status(self) -> list[StrategyStatus]:
+        """Every enabled strategy's set-up and counters."""
+        with self._lock:
+            return [self._status(running) for running in self._running.values()]
+
+    def performance(self, window: int = 20) -> list[dict[str, Any]]:
+        """Per enabled strategy, from the journal: trades, win rate (with rolling ``window``), P&L, drawdown,
+        trades per day and the backtest statistics of the live trades."""
+        with self._lock:
+            runs = list(self._running.values())
+        return [strategy_report(self.journal, r.label, account=_account(r.mode), window=window) for r in runs]
+
+    def compare(self, baseline: str, challenger: str) -> Comparison:
+        """Live A/B: the win rates of two strategies' closed trades, with the backtest's test and verdict."""
+        with self._lock:
+            modes = {label: self._running[label].mode for label in (baseline, challenger) if label in self._running}
+        metrics = [live_metrics(self.journal.list(status="closed", strategy=label, account=_account(modes.get(label))))
+                   for label in (baseline, challenger)]
+        return compare(baseline, metrics[0], challenger, metrics[1])
+
+    # ---------------------------------------------------------------- events
+
+    def feed(self, items: Iterable[Any]) -> None:
+        """Process decoded events (and link notices) synchronously, in order."""
+        for item in items:
+            self.handle(item)
+
+    def handle(self, item: Any) -> None:
+        """One decoded event: ticks form candles and settle paper trades; the asset list sets payouts;
+        a dropped link or broker socket makes open paper trades unknown."""
+        with self._lock:
+            if isinstance(item, ev.TicksReceived):
+                self._on_ticks(item.ticks)
+            elif isinstance(item, ev.AssetsUpdated):
+                self.paper.set_assets(item.assets)
+            elif isinstance(item, ev.SocketClosed | ev.SessionDisconnected):
+                self._gap(f"broker socket {type(item).__name__}")
+            elif type(item).__name__ == "LinkChanged" and not getattr(item, "connected", True):
+                self._gap(f"capture link down ({getattr(item, 'detail', '')})")
+
+    def _on_ticks(self, ticks: Iterable[Tick]) -> None:
+        for tick in ticks:
+            self.ticks += 1
+            if self._wanted(tick.asset):
+                if self.store is not None:
+                    self.store.write_tick(tick)
+                for book in self._books.values():
+                    book.add_tick(tick)  # may close a candle → strategies → orders at its close
+            for trade in self.paper.on_ticks((tick,)):
+                self._emit("settled", trade)
+
+    def _wanted(self, asset: str) -> bool:
+        key = self._keys.get(asset)
+        if key is None:
+            normal = normalise_symbol(asset)
+            key = self._keys[asset] = "y" if any(normal in r.keys for r in self._running.values()) else "n"
+        return key == "y"
+
+    def _on_closed(self, candle: Candle) -> None:
+        if self.store is not None:
+            self.store.write_candle(candle)
+        normal = normalise_symbol(candle.asset)
+        for running in list(self._running.values()):
+            if running.timeframe == candle.timeframe and normal in running.keys:
+                self._decide(running, candle)
+
+    def _decide(self, running: _Running, candle: Candle) -> None:
+        state = running.states.get(candle.asset)
+        if state is None:
+            state = running.states[candle.asset] = self._new_state(running, candle.asset)
+        if state.last_time is not None and candle.time <= state.last_time:
+            return  # already in the seeded history
+        result = state.on_closed(candle)
+        running.counts["candles"] += 1
+        if isinstance(result, NotReady):
+            running.waiting = result.reason
+            return
+        running.waiting = None
+        if isinstance(result, Signal):
+            self._signal(running, result, candle)
+
+    def _new_state(self, running: _Running, asset: str) -> StrategyState:
+        history = None
+        if self.history is not None:
+            try:
+                history = self.history(asset, running.timeframe)
+            except Exception as exc:  # a broken history source must not stop live trading
+                self.errors.append(f"history of {asset} for {running.label}: {exc}")
+        return running.strategy.live(asset, running.timeframe, running.expiry, history)
+
+    def _signal(self, running: _Running, signal: Signal, candle: Candle) -> None:
+        running.counts["signals"] += 1
+        running.last_signal = {"asset": signal.asset, "direction": signal.direction.value, "time": signal.time,
+                               "rule": signal.rule, "confidence": signal.confidence, "close": candle.close}
+        self._emit("signal", None, running, signal.asset, running.last_signal)
+        client_id = uuid.uuid4().hex
+        if running.mode == "paper":
+            report = self.paper.place(signal.asset, signal.direction, running.stake, running.expiry,
+                                      source=running.label, client_id=client_id, entry=(signal.time, candle.close))
+            self._order_done(running, report)
+            return
+        future = self._orders.submit(self.executor.place, signal.asset, signal.direction,  # type: ignore[union-attr]
+                                     running.stake, running.expiry, source=running.label, client_id=client_id,
+                                     real=running.mode == "real")
+        future.add_done_callback(lambda done: self._order_finished(running, done))
+
+    def _order_finished(self, running: _Running, future: Future[Any]) -> None:
+        with self._lock:
+            try:
+                report = future.result()
+            except Exception as exc:
+                running.counts["failed"] += 1
+                self.errors.append(f"{running.label}: order failed: {exc}")
+                self._emit("error", None, running, "", {"reason": str(exc)})
+                return
+            self._order_done(running, report)
+
+    def _order_done(self, running: _Running, report: Any) -> None:
+        running.counts["orders"] += 1
+        status = getattr(report, "status", "?")
+        if status == "refused":
+            running.counts["refused"] += 1
+            running.refusals[getattr(report, "rule", None) or "?"] += 1
+        elif status == "failed":
+            running.counts["failed"] += 1
+        data = {"client_id": report.client_id, "status": status, "rule": getattr(report, "rule", None),
+                "reason": getattr(report, "reason", None), "direction": report.direction,
+                "amount": report.amount, "payout": getattr(report, "payout", None),
+                "open_price": getattr(report, "open_price", None)}
+        self._emit("order", None, running, report.asset, data)
+
+    def _gap(self, reason: str) -> None:
+        for trade in self.paper.on_gap(reason):
+            self._emit("unknown", trade)
+
+    def _emit(self, kind: str, trade: PaperTrade | None, running: _Running | None = None, asset: str = "",
+              data: Mapping[str, Any] | None = None) -> None:
+        if trade is not None:
+            running = self._running.get(trade.source)
+            if running is not None:
+                running.counts[trade.status] += 1
+            event = RunnerEvent(kind, trade.source, trade.asset, self._clock(), trade.to_dict())
+        else:
+            event = RunnerEvent(kind, running.label if running else "", asset, self._clock(), dict(data or {}))
+        for listener in list(self._listeners):
+            try:
+                listener(event)
+            except Exception as exc:  # a listener never breaks the runner
+                self.errors.append(f"listener: {exc}")
+
+    def _book(self, seconds: int) -> CandleBook:
+        book = self._books.get(seconds)
+        if book is None:
+            book = self._books[seconds] = CandleBook(seconds, on_closed=self._on_closed, max_closed=512)
+        return book
+
+    # ---------------------------------------------------------------- worker
+
+    def _run(self) -> None:
+        subscription = self._subscription
+        while not self._stop.is_set():
+            item = subscription.get(timeout=0.2)
+            try:
+                if item is not None:
+                    self.handle(item)
+                if subscription.dropped != self._dropped:
+                    self._dropped = subscription.dropped
+                    with self._lock:
+                        self._gap(f"the runner fell behind and {self._dropped} stream items were dropped")
+                with self._lock:
+                    for trade in self.paper.expire():
+                        self._emit("unknown", trade)
+            except Exception as exc:  # one bad item never stops the runner
+                log.exception("runner: %s", exc)
+                self.errors.append(str(exc))
+                del self.errors[:-100]
+
+    # --------------------------------------------------------------- status
+
+    def _status(self, running: _Running) -> StrategyStatus:
+        records = self.journal.list(strategy=running.label, account=_account(running.mode))
+        closed = [r for r in records if r.status == "closed"]
+        still_open = [r for r in records if r.status in ("pending", "confirmed", "unconfirmed")]
+        unknown = running.counts["unknown"]
+        c = running.counts
+        return StrategyStatus(
+            running.label, running.strategy.name, dict(running.params), running.assets, running.timeframe,
+            running.expiry, running.mode, running.stake, c["candles"], running.waiting, c["signals"], c["orders"],
+            c["refused"], dict(running.refusals), c["failed"], max(0, len(still_open) - unknown), len(closed),
+            unknown, round(sum(r.profit or 0.0 for r in closed), 10), running.last_signal,
+        )
+
+
+def _account(mode: str | None) -> str:
+    return "paper" if mode in (None, "paper") else mode
+
+
+def _seconds(value: int | str) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return Timeframe.parse(value).seconds
+
+
+def _check_setup(mode: str, assets: tuple[str, ...], stake: float, expiry: int, has_executor: bool,
+                 allow_real: bool) -> None:
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
+    if not assets:
+        raise ValueError("give at least one asset")
+    if not (isinstance(stake, int | float) and stake > 0):
+        raise ValueError(f"stake must be a positive amount, got {stake!r}")
+    if expiry <= 0:
+        raise ValueError(f"expiry must be positive, got {expiry}")
+    if mode == "real" and not allow_real:
+        raise ValueError("real-account trading is off: set allow_real_trading in the config and pass --real")
+    if mode in ("demo", "real") and not has_executor:
+        raise ValueError(f"{mode} trading needs an attached trading session (the page); paper needs none")
