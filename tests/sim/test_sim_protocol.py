@@ -218,3 +218,26 @@ def test_tick_recorder_forgets_the_oldest_rounds_beyond_its_limit():
     assert len(recorder) == 4
     assert [tick.time for tick in recorder.ticks()] == [2.1, 2.2, 3.1, 3.2]
     assert [tick.asset for tick in recorder.ticks(since=3.15)] == ["B"]
+
+
+def test_stop_leaves_no_threads_and_start_again_reuses_the_port():
+    import threading
+
+    before = set(threading.enumerate())
+    broker = PracticeBroker(assets=3)
+    broker.start()
+    port = broker.port
+    client = WireClient(broker.ws_url)
+    client.login()
+    client.send_event("changeSymbol", {"asset": "EURUSD_otc", "period": 3600})  # a history worker thread
+    client.wait_for("updateHistoryNewFast", timeout=10)
+    client.close()
+    broker.stop()
+    broker.stop()  # twice is fine
+    assert set(threading.enumerate()) - before == set()
+    broker.start()
+    try:
+        assert broker.port == port
+        assert WireClient(broker.ws_url).login().name == "successauth"
+    finally:
+        broker.stop()

@@ -253,6 +253,7 @@ class PracticeBroker(MarketBehaviour):
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
+        await asyncio.get_running_loop().shutdown_default_executor()  # history worker threads end too
 
     async def restart_listener(self) -> None:
         """Close the listener and every socket, then listen again on the same port (on the loop)."""
