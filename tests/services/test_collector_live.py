@@ -166,3 +166,28 @@ def test_headless_default_entry_point_is_wired() -> None:
     from quantumflux.cli.commands import collect
 
     assert callable(collect.run_default)
+
+
+def test_attach_to_a_browser_started_by_hand(tmp_path: Path) -> None:
+    from quantumflux.browser.chrome import find_browser, wait_for_devtools
+
+    port = free_port()
+    with PracticeBroker(seed=6, assets=3, tick_rate=4.0) as broker:
+        # only the two flags a user would type (plus what headless root in CI needs)
+        browser = subprocess.Popen(
+            [str(find_browser()), f"--remote-debugging-port={port}", f"--user-data-dir={tmp_path / 'own'}",
+             "--headless=new", "--no-sandbox", broker.url],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        try:
+            wait_for_devtools("127.0.0.1", port, 20)
+            time.sleep(2.0)  # the page is already streaming before the collector attaches
+            result = cli("collect", "--attach", f"127.0.0.1:{port}", "--data-dir", str(tmp_path / "d"),
+                         "--duration", "4", "--socket-timeout", "15")
+        finally:
+            browser.terminate()
+            browser.wait(timeout=10)
+    assert result.returncode == 0, result.stderr
+    assert "collected" in result.stderr
+    rows = read_rows(tmp_path / "d" / "1M_tick_data")
+    assert sum(len(r) for r in rows.values()) > 10
