@@ -51,8 +51,9 @@ class CaptureReader:
         self._log = logger or _log
         self._iterator = self._read()
 
-    def __iter__(self) -> CaptureReader:
-        return self
+    def __iter__(self) -> Iterator[RawFrame]:
+        # The generator itself (not self): a ``for`` loop then runs without a Python-level __next__.
+        return self._iterator
 
     def __next__(self) -> RawFrame:
         return next(self._iterator)
