@@ -16,6 +16,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--port", type=int, help="browser remote-debugging port to attach to (default from config)")
     parser.add_argument("--data-dir", help="data root (default from config)")
     parser.add_argument("--exit-after", type=float, help=argparse.SUPPRESS)  # smoke tests: close after N seconds
+    parser.add_argument("--report-live", help=argparse.SUPPRESS)  # smoke tests: write the badge state on LIVE
     parser.set_defaults(func=run)
 
 
@@ -58,11 +59,37 @@ def run(args: argparse.Namespace) -> int:
     watchdog.start()
     if getattr(args, "exit_after", None):
         QTimer.singleShot(int(args.exit_after * 1000), window.close)
+    live_reporter = _live_reporter(terminal.controller.window, getattr(args, "report_live", None))
     try:
         app.exec()
     finally:
         watchdog.stop()
+        if live_reporter is not None:
+            live_reporter.stop()
         terminal.shutdown()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     return 0
+
+
+def _live_reporter(window: object, path: str | None) -> object | None:
+    """Smoke tests (``--report-live FILE``): write the badge state to FILE when it first becomes LIVE."""
+    if not path:
+        return None
+    from PySide6.QtCore import QTimer
+
+    from quantumflux.core.source import SourceState
+
+    timer = QTimer()
+    timer.setInterval(100)
+
+    def _check() -> None:
+        state = window.badge.state  # type: ignore[attr-defined]
+        if state is SourceState.LIVE:
+            with open(path, "w", encoding="utf-8") as handle:
+                handle.write(f"{state.name}\n")
+            timer.stop()
+
+    timer.timeout.connect(_check)
+    timer.start()
+    return timer
