@@ -11,10 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from quantumflux.core.model import Candle
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 COLUMNS: tuple[str, ...] = ("time", "open", "high", "low", "close", "volume")
 
@@ -53,23 +57,58 @@ class CandleArrays:
     def from_columns(
         cls,
         time: Sequence[float] | np.ndarray,
-        open: Sequence[float] | np.ndarray,  # noqa: A002 - column name
-        high: Sequence[float] | np.ndarray,
-        low: Sequence[float] | np.ndarray,
-        close: Sequence[float] | np.ndarray,
+        open: Sequence[float] | np.ndarray | None = None,  # noqa: A002 - column name
+        high: Sequence[float] | np.ndarray | None = None,
+        low: Sequence[float] | np.ndarray | None = None,
+        close: Sequence[float] | np.ndarray | None = None,
         volume: Sequence[int] | np.ndarray | None = None,
     ) -> CandleArrays:
-        """Build from columns (copied to float64/int64); every column must have the same length."""
-        columns = [np.asarray(column, dtype=np.float64) for column in (time, open, high, low, close)]
+        """Build from columns (copied to float64/int64); every column must have the same length.
+
+        ``close`` is required; ``open``/``high``/``low`` default to it (a close-only series), ``volume`` to 0.
+        """
+        if close is None:
+            raise ValueError("candle arrays need a close column")
+        closes = np.asarray(close, dtype=np.float64)
+        columns = [np.asarray(time, dtype=np.float64)] + [
+            closes if column is None else np.asarray(column, dtype=np.float64) for column in (open, high, low)
+        ] + [closes]
         volumes = (
-            np.zeros(columns[0].shape[0], dtype=np.int64)
+            np.zeros(closes.shape[0], dtype=np.int64)
             if volume is None
-            else np.asarray(volume, dtype=np.int64)
+            else np.asarray(volume, dtype=np.float64).astype(np.int64)
         )
         lengths = {column.shape[0] for column in columns} | {volumes.shape[0]}
         if len(lengths) != 1:
             raise ValueError(f"candle columns differ in length: {sorted(lengths)}")
         return cls(*columns, volumes)
+
+    @classmethod
+    def from_frame(cls, frame: pd.DataFrame) -> CandleArrays:
+        """From a DataFrame with ``time`` (or ``timestamp``, or a time index) and OHLC(V) columns; validated."""
+        import pandas as pd  # local: the hot path never needs pandas
+
+        data = frame.reset_index() if "time" not in frame and "timestamp" not in frame else frame
+        time_column = "time" if "time" in data else "timestamp"
+        times = data[time_column]
+        if pd.api.types.is_datetime64_any_dtype(times):
+            utc = times if times.dt.tz is None else times.dt.tz_convert("UTC").dt.tz_localize(None)
+            times = utc.astype("datetime64[ns]").astype("int64") / 1e9
+        columns = {name: data[name].to_numpy() for name in ("open", "high", "low", "close", "volume") if name in data}
+        return cls.from_columns(np.asarray(times, dtype=np.float64), **columns).validate()
+
+    def validate(self) -> CandleArrays:
+        """Raise ValueError unless times strictly increase and prices are finite; returns self."""
+        if len(self.time) > 1 and not bool(np.all(np.diff(self.time) > 0)):
+            raise ValueError("candle times must be strictly increasing (sorted, no duplicates)")
+        for name in ("open", "high", "low", "close"):
+            if not bool(np.all(np.isfinite(getattr(self, name)))):
+                raise ValueError(f"candle column {name!r} has missing or non-finite values")
+        return self
+
+    def head(self, count: int) -> CandleArrays:
+        """The first ``count`` candles."""
+        return self.slice(0, count)
 
     @classmethod
     def from_candles(cls, candles: Iterable[Candle]) -> CandleArrays:

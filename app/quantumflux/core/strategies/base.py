@@ -147,6 +147,7 @@ class Strategy:
 
     def compute(self, arrays: CandleArrays) -> dict[str, np.ndarray]:
         """Every declared indicator over the whole series (TA-Lib batch), by value key."""
+        arrays.validate()
         columns = {name: arrays.column(name) for name in ("open", "high", "low", "close", "volume")}
         values: dict[str, np.ndarray] = {"close": columns["close"]}
         for use in self.uses:
