@@ -64,9 +64,11 @@ class Pane:
             self.plot.removeItem(item)
 
     def show_time_labels(self, visible: bool) -> None:
-        """Only the bottom pane prints time labels; the others keep the vertical grid lines."""
-        self.time_axis.setStyle(showValues=visible)
-        self.time_axis.setHeight(None if visible else 0)
+        """Only the bottom pane shows the time axis (the grid is drawn by ``update_grid``)."""
+        if visible:
+            self.plot.showAxis("bottom")
+        else:
+            self.plot.hideAxis("bottom")
 
     def refresh(self, window: Window) -> None:
         for layer in self.layers:

@@ -234,6 +234,8 @@ class CandleChart(ChartNavigation, QtWidgets.QWidget):
         self._factor = level_factor(max(1.0, view.width()) / max(1e-9, x_max - x_min))
         window = window_for(x_min, x_max, len(self._buffer), self._factor)
         for pane in self.panes:
+            if pane is not self.price_pane:  # follow the X link now, not after this handler
+                pane.view.linkedViewChanged(view, pg.ViewBox.XAxis)
             pane.refresh(window)
         self._fit_y()
 
@@ -250,6 +252,9 @@ class CandleChart(ChartNavigation, QtWidgets.QWidget):
             if pane is self.price_pane:
                 self._price_range = found
             pane.update_grid(x_ticks)
+            # Apply the new range now: pyqtgraph would do it while preparing the paint, which
+            # moves every item again and costs a second full repaint per frame.
+            pane.view.updateMatrix()
 
     @property
     def candle_count(self) -> int:
