@@ -1,0 +1,159 @@
+"""The strategy runner on a live stream: the practice broker in headless Chromium, captured over CDP.
+
+One ~40 s session feeds two runners through the same capture hub: one paper-trades a live A/B pair
+with open limits, the other runs under a strict risk guard. Every paper result is checked against
+the ticks the broker itself emitted.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pytest
+
+from quantumflux.config import Settings
+from quantumflux.core.risk import RiskGuard, RiskLimits
+from quantumflux.core.strategies import default_registry
+from quantumflux.services.paper import settle
+from quantumflux.services.strategy_runner import RunnerEvent, StrategyRunner
+from quantumflux.services.terminal_session import TerminalSession
+from quantumflux.storage.journal import TradeJournal
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+RUN_SECONDS = 40.0
+OPEN = RiskLimits(max_stake=None, max_open_trades=None, max_trades_per_hour=None, daily_loss_limit=None,
+                  max_consecutive_losses=None)
+MOMENTUM = '''
+from dataclasses import dataclass
+import numpy as np
+from quantumflux.core.strategies import CALL, NONE, PUT, Decision, Strategy
+
+
+@dataclass(frozen=True)
+class MomentumConfig:
+    pass
+
+
+class Momentum(Strategy):
+    """Test strategy: call when a candle closes above the previous close, put when below."""
+
+    name = "momentum"
+    Config = MomentumConfig
+    rules = ("close_up", "close_down")
+
+    def indicators(self):
+        return []
+
+    def decide(self, now, before):
+        up, down = now["close"] > before["close"], now["close"] < before["close"]
+        direction = np.where(up, CALL, np.where(down, PUT, NONE)).astype(np.int8)
+        return Decision(direction, np.where(up, 0, 1).astype(np.int16), np.ones(len(direction)))
+'''
+
+
+@dataclass
+class LiveRun:
+    broker_ticks: dict[str, tuple[np.ndarray, np.ndarray]]
+    ab: StrategyRunner
+    strict: StrategyRunner
+    ab_journal: TradeJournal
+    strict_journal: TradeJournal
+    events: list[RunnerEvent]
+    assets: list[str]
+    labels: tuple[str, str]
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    tmp = tmp_path_factory.mktemp("runner-live")
+    (tmp / "strategies").mkdir()
+    (tmp / "strategies" / "momentum.py").write_text(MOMENTUM, encoding="utf-8")
+    registry = default_registry((tmp / "strategies",))
+    session = TerminalSession(Settings(data_root=tmp / "data"), demo=True,
+                              broker_options={"seed": 17, "tick_rate": 4.0, "assets": 4})
+    ab_journal = TradeJournal(tmp / "ab.sqlite3")
+    strict_journal = TradeJournal(tmp / "strict.sqlite3")
+    events: list[RunnerEvent] = []
+    try:
+        session.start()
+        ab = StrategyRunner(session.hub, ab_journal, RiskGuard(OPEN), registry=registry, listener=events.append)
+        strict = StrategyRunner(session.hub, strict_journal, RiskGuard(RiskLimits(max_trades_per_hour=2)),
+                                registry=registry)
+        ab.start()
+        strict.start()
+        assets = [asset.symbol for asset in session.broker.assets][:4]
+        a = ab.enable("momentum", {}, assets, "5s", "5s").label
+        b = ab.enable("sma_cross", {"fast": 2, "slow": 3}, assets, "5s", "10s").label
+        strict.enable("momentum", {}, assets, "5s", "5s")
+        deadline = time.monotonic() + 20
+        while ab.paper.payout(assets[0]) is None:
+            assert time.monotonic() < deadline, "the broker's asset list (payouts) never arrived"
+            time.sleep(0.2)
+        time.sleep(RUN_SECONDS)
+        ab.stop()
+        strict.stop()
+        emitted = session.broker.emitted_ticks()
+        ticks = {}
+        for asset in assets:
+            rows = sorted((t.time, t.price) for t in emitted if t.asset == asset)
+            ticks[asset] = (np.array([r[0] for r in rows]), np.array([r[1] for r in rows]))
+        yield LiveRun(ticks, ab, strict, ab_journal, strict_journal, events, assets, (a, b))
+    finally:
+        session.stop()
+        ab_journal.close()
+        strict_journal.close()
+
+
+def test_every_paper_result_follows_the_brokers_own_price_path(live: LiveRun) -> None:
+    closed = [t for t in live.ab.paper.finished if t.status == "closed"]
+    assert len(closed) >= 10, f"only {len(closed)} paper trades settled"
+    for trade in closed:
+        times, prices = live.broker_ticks[trade.asset]
+        entry = prices[np.searchsorted(times, trade.entry_time, side="left") - 1]  # close of the signal candle
+        exit_price = prices[np.searchsorted(times, trade.deadline, side="right") - 1]  # last tick <= entry + E
+        assert trade.entry_price == entry and trade.exit_price == exit_price, trade
+        assert times[-1] > trade.deadline
+        outcome, profit = settle(trade.direction, entry, exit_price, trade.amount, trade.payout)
+        record = live.ab_journal.get(trade.client_id)
+        assert record is not None and record.account == "paper" and record.source == trade.source
+        assert (record.status, record.outcome, record.open_price, record.close_price) == (
+            "closed", outcome, entry, exit_price)
+        assert record.profit == pytest.approx(profit)
+    assert not [t for t in live.ab.paper.finished if t.status == "unknown"]  # no gap in this run
+
+
+def test_signals_come_from_closed_candles_only(live: LiveRun) -> None:
+    signals = [e for e in live.events if e.kind == "signal"]
+    assert signals
+    for event in signals:
+        assert event.data["time"] % 5 == 0  # a candle end, never a forming candle's time
+        assert event.time >= event.data["time"]  # decided after that candle closed
+        times, prices = live.broker_ticks[event.asset]
+        assert event.data["close"] == prices[np.searchsorted(times, event.data["time"], side="left") - 1]
+
+
+def test_live_ab_pair_runs_side_by_side_with_statistics(live: LiveRun) -> None:
+    a, b = live.labels
+    status = {s.label: s for s in live.ab.status()}
+    assert status[a].signals > 0 and status[b].signals > 0
+    assert status[a].assets == status[b].assets == tuple(live.assets)
+    comparison = live.ab.compare(a, b)
+    assert (comparison.baseline, comparison.challenger) == (a, b)
+    assert 0 <= comparison.p_value <= 1 and comparison.method and comparison.verdict
+    for report in live.ab.performance():
+        trades = live.ab_journal.list(status="closed", strategy=report["strategy"])
+        assert report["trades"] == report["statistics"]["trades"] == len(trades)
+        assert report["pnl"] == pytest.approx(sum(r.profit for r in trades))
+
+
+def test_the_guard_refuses_what_it_must_and_says_which_rule(live: LiveRun) -> None:
+    records = live.strict_journal.list(account="paper")
+    placed = [r for r in records if r.status != "refused"]
+    refused = [r for r in records if r.status == "refused"]
+    assert len(placed) == 2 and refused
+    assert all(r.reason.startswith("max_trades_per_hour:") for r in refused)
+    assert live.strict.status()[0].refusals == {"max_trades_per_hour": len(refused)}
