@@ -12,7 +12,17 @@ import contextlib
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Query, WebSocket, WebSocketDisconnect
+from fastapi import (
+    APIRouter,
+    Depends,
+    FastAPI,
+    Header,
+    HTTPException,
+    Query,
+    Response,
+    WebSocket,
+    WebSocketDisconnect,
+)
 
 from quantumflux import __version__
 from quantumflux.api import schemas
@@ -69,8 +79,8 @@ def create_app(service: QuantumFluxService, token: str, *, cors_origins: list[st
 
     @api.get("/candles/{asset}", response_model=schemas.CandlesOut, tags=["market"])
     def candles(asset: str, timeframe: str = "1m", count: Annotated[int, Query(ge=1, le=100_000)] = 100,
-                since: float | None = None) -> dict[str, Any]:
-        return call(service.candles, asset, timeframe, count, since)
+                since: float | None = None) -> Response:
+        return Response(call(service.candles_json, asset, timeframe, count, since), media_type="application/json")
 
     @api.get("/ticks/{asset}", response_model=schemas.TicksOut, tags=["market"])
     def ticks(asset: str, since: float | None = None,

@@ -9,6 +9,7 @@ raised as :class:`ServiceError` with an HTTP-like status.
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 import math
 import threading
@@ -90,6 +91,7 @@ class QuantumFluxService:
         self.collector: Any = None
         self._collector_store: Any = None
         self.jobs: dict[str, Job] = {}
+        self._rows_cache: dict[tuple[str, str], tuple[float, list[str]]] = {}
         self._job_lock = threading.Lock()
         self._listeners: list[Callable[[Any], None]] = []
 
@@ -188,6 +190,42 @@ class QuantumFluxService:
                 "time": forming.time, "open": forming.open, "high": forming.high, "low": forming.low,
                 "close": forming.close, "volume": forming.volume},
         }
+
+    def candles_json(self, asset: str, timeframe: str | int = "1m", count: int = 100,
+                     since: float | None = None) -> bytes:
+        """:meth:`candles` as JSON bytes, serialising each closed candle once (the hot API path)."""
+        if count < 1 or count > 100_000:
+            raise ServiceError("count must be between 1 and 100000")
+        arrays, forming, source = self._view(asset, timeframe)
+        tf = str(Timeframe.parse(timeframe))
+        rows = self._rows_json(asset, tf, arrays)
+        start = 0 if since is None else int(np.searchsorted(arrays.time, since, side="left"))
+        start = max(start, len(rows) - count)
+        forming_json = "null" if forming is None else json.dumps(
+            {"time": forming.time, "open": forming.open, "high": forming.high, "low": forming.low,
+             "close": forming.close, "volume": forming.volume}, separators=(",", ":"))
+        head = json.dumps({"asset": asset, "timeframe": tf, "source": source}, separators=(",", ":"))[:-1]
+        return f'{head},"candles":[{",".join(rows[start:])}],"forming":{forming_json}}}'.encode()
+
+    def _rows_json(self, asset: str, tf: str, arrays: CandleArrays) -> list[str]:
+        """Per-candle JSON strings for ``arrays``, cached and extended as candles close."""
+        key = (asset, tf)
+        n = len(arrays)
+        with self._lock:
+            cached = self._rows_cache.get(key)
+        if cached is not None:
+            first, rows = cached
+            if n >= len(rows) and (not n or float(arrays.time[0]) == first) and (
+                    not rows or float(arrays.time[len(rows) - 1]) == json.loads(rows[-1])["time"]):
+                if n > len(rows):
+                    rows = rows + [json.dumps(r, separators=(",", ":")) for r in candle_rows(arrays.slice(len(rows), n))]
+            else:
+                rows = [json.dumps(r, separators=(",", ":")) for r in candle_rows(arrays)]
+        else:
+            rows = [json.dumps(r, separators=(",", ":")) for r in candle_rows(arrays)]
+        with self._lock:
+            self._rows_cache[key] = (float(arrays.time[0]) if n else 0.0, rows)
+        return rows
 
     def ticks(self, asset: str, since: float | None = None, limit: int = 10_000) -> dict[str, Any]:
         with self._lock:
