@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from quantumflux.core.model import Candle, Tick
 from quantumflux.storage.csv_store import ChunkedCsvStore
@@ -106,6 +108,19 @@ def test_round_trip_of_awkward_asset_names_and_ticks(tmp_path: Path) -> None:
     assert load_ticks(tmp_path, "EUR/USD")["price"].tolist() == [1.1]
 
 
+def test_symbols_with_commas_and_quotes_round_trip(tmp_path: Path) -> None:
+    odd = ['EUR,USD', 'say "hi"']
+    with ChunkedCsvStore(tmp_path, session_start=BASE) as store:
+        for index, asset in enumerate(odd):
+            store.write_tick(Tick(asset, BASE + index, 1.5 + index))
+            store.write_tick(Tick("PLAIN", BASE + index, 2.0))
+    for index, asset in enumerate(odd):
+        frame = load_ticks(tmp_path, asset)
+        assert frame["asset"].tolist() == [asset] and frame["price"].tolist() == [1.5 + index]
+    everything = load_ticks(tmp_path)
+    assert sorted(set(everything["asset"])) == sorted([*odd, "PLAIN"]) and everything.attrs["skipped_rows"] == 0
+
+
 def test_list_available_reports_series(tmp_path: Path) -> None:
     shutil.copytree(CSV, tmp_path / "csv")
     with ChunkedCsvStore(tmp_path / "rt", session_start=BASE) as store:
@@ -152,3 +167,27 @@ def test_equal_timestamps_take_the_row_of_the_file_sorted_last(tmp_path: Path) -
             header + f"2026-01-02T03:04:00Z,1,2,0.5,{close},3\n")
     frame = load_candles(tmp_path, "X", "1m")
     assert frame["close"].tolist() == [1.2] and len(frame.attrs["files"]) == 2
+
+
+GARBAGE = ["2026-01-02T03:04:00Z,1,2", "2026-01-02T03:04:00Z,1,2,0.5,1.5,3,extra,fields", "not,a,row,at,all,!",
+           "2026-13-45T99:99:99Z,1,2,0.5,1.5,3", "2026-01-02T03:04:00Z,1,2,0.5,nan-ish,3", '"unterminated,quote']
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 40), st.sampled_from(GARBAGE)), max_size=6), st.integers(0, 3))
+def test_corrupt_rows_never_lose_good_rows(garbage: list[tuple[int, str]], blanks: int) -> None:
+    import tempfile
+
+    good = [f"{pd.Timestamp(BASE + i * 60, unit='s', tz='UTC').strftime('%Y-%m-%dT%H:%M:%SZ')},1,2,0.5,1.5,{i}"
+            for i in range(40)]
+    lines = list(good)
+    for position, line in sorted(garbage, reverse=True):
+        lines.insert(position, line)
+    for index in range(blanks):
+        lines.insert(index * 7, "")
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "X_1m_2026-01-02_03-00-00_part001.csv"
+        path.write_text("timestamp,open,high,low,close,volume\n" + "\n".join(lines) + "\n")
+        frame = load_candles(Path(directory), "X", "1m")
+    assert frame["volume"].tolist() == [float(i) for i in range(40)]
+    assert frame.attrs["skipped_rows"] == len(garbage)

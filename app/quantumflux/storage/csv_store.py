@@ -27,6 +27,7 @@ from quantumflux.storage.files import (
     TICK_HEADER,
     FileName,
     StoreNotWritableError,
+    encode_asset,
     format_price,
     format_time,
     parse_file_name,
@@ -339,7 +340,10 @@ class ChunkedCsvStore:
 
 
 def _csv_field(text: str) -> str:
-    """Quote a CSV field only when it needs it (asset symbols normally never do)."""
+    """The asset as a CSV field: as is, or file-name encoded (``%2C``) if it holds ``,``, ``"`` or a newline.
+
+    Broker symbols never do; the loader maps the encoded form back using the file name.
+    """
     if any(char in text for char in ',"\n\r'):
-        return '"' + text.replace('"', '""') + '"'
+        return encode_asset(text)
     return text

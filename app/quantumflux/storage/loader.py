@@ -21,15 +21,17 @@ import csv
 import io
 import logging
 import re
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
+from pandas.errors import ParserWarning
 
 from quantumflux.core.model import Timeframe
-from quantumflux.storage.files import CANDLE_HEADER, TICK_HEADER, TICKS_TAG, parse_file_name
+from quantumflux.storage.files import CANDLE_HEADER, TICK_HEADER, TICKS_TAG, encode_asset, parse_file_name
 
 log = logging.getLogger(__name__)
 
@@ -162,20 +164,32 @@ def _parse_body(body: str, lines: int, width: int, layout: _Layout, asset: str |
     """Rows of a CSV body (no header) in ``layout``; returns (good rows, skipped count).
 
     Numbers are parsed by the C reader directly; when a value is not a number the body is read
-    again as text and the bad rows are dropped one by one.
+    again as text and the bad rows are dropped one by one. A row with more fields than the header
+    is bad (it fills the extra sentinel column); an unterminated quote only spoils its own row.
     """
-    numeric = [position for name, position in layout.columns.items() if name not in ("time", "asset")]
-    options = {"header": None, "names": list(range(width)), "keep_default_na": False, "on_bad_lines": "skip",
-               "skip_blank_lines": True, "engine": "c"}
-    try:
-        frame = pd.read_csv(io.StringIO(body), dtype={p: ("float64" if p in numeric else str) for p in range(width)},
-                            **options)
-    except (ValueError, TypeError):
-        frame = pd.read_csv(io.StringIO(body), dtype=str, **options)
+    frame = _read_body(body, width, layout)
+    extra = frame.pop(width)
     result = _columns_from(frame, layout, asset)
-    good = result.notna().all(axis=1) if layout.kind == "candles" else result[["time", "price"]].notna().all(axis=1)
+    required = result if layout.kind == "candles" else result[["time", "price"]]
+    good = required.notna().all(axis=1).to_numpy() & (extra.isna() | (extra == "")).to_numpy()
     skipped = lines - len(frame) + int((~good).sum())
     return result[good].reset_index(drop=True), skipped
+
+
+def _read_body(body: str, width: int, layout: _Layout) -> pd.DataFrame:
+    numeric = {position for name, position in layout.columns.items() if name not in ("time", "asset")}
+    # Quotes are not special (QUOTE_NONE): no layout quotes numbers or times, and a stray quote in a
+    # damaged row must not swallow the rows after it. A quoted text field is unquoted afterwards.
+    options: dict[str, Any] = {"header": None, "names": list(range(width + 1)), "index_col": False,
+                               "keep_default_na": False, "on_bad_lines": "skip", "skip_blank_lines": True,
+                               "engine": "c", "quoting": csv.QUOTE_NONE}
+    typed = {p: ("float64" if p in numeric else str) for p in range(width + 1)}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ParserWarning)  # rows with too many fields: marked bad below
+        try:
+            return pd.read_csv(io.StringIO(body), dtype=typed, **options)
+        except (ValueError, TypeError):
+            return pd.read_csv(io.StringIO(body), dtype=str, **options)  # a value is not a number
 
 
 def _columns_from(frame: pd.DataFrame, layout: _Layout, asset: str | None) -> pd.DataFrame:
@@ -189,7 +203,13 @@ def _columns_from(frame: pd.DataFrame, layout: _Layout, asset: str | None) -> pd
         out["volume"] = out["volume"].fillna(0.0)
         return out
     if "asset" in columns:
-        out["asset"] = frame[columns["asset"]].to_numpy()
+        assets = frame[columns["asset"]]
+        quoted = assets.str.startswith('"') & assets.str.endswith('"') & (assets.str.len() >= 2)
+        if quoted.any():
+            assets = assets.where(~quoted, assets.str[1:-1].str.replace('""', '"'))
+        if asset and encode_asset(asset) != asset:  # the store writes awkward symbols file-name encoded
+            assets = assets.where(assets != encode_asset(asset), asset)
+        out["asset"] = assets.to_numpy()
     else:
         out["asset"] = asset or ""
     out["price"] = pd.to_numeric(frame[columns["price"]], errors="coerce").to_numpy(dtype="float64")
@@ -254,12 +274,13 @@ def _load(path: Path, kind: str, asset: str | None, timeframe: Timeframe | None)
     batch: list[tuple[int, Path, str, int]] = []  # complete store-layout files, parsed in one go
     own_header = CANDLE_HEADER if kind == "candles" else TICK_HEADER
     for order, file in enumerate(files):
-        if parse_file_name(file.name) is not None:
+        parsed = parse_file_name(file.name)
+        if parsed is not None and encode_asset(parsed.asset) == parsed.asset:
             header, body, lines, complete = _read_raw(file)
             if complete and ",".join(header) == own_header:
                 batch.append((order, file, body, lines))
                 continue
-        elif not Path(path).is_file() and _file_identity(file)[1] is None:
+        elif parsed is None and not Path(path).is_file() and _file_identity(file)[1] is None:
             header = _read_raw(file)[0]
             if not header or _detect_layout(file, header).kind != kind:
                 continue
