@@ -38,7 +38,8 @@ class FakeClock:
 
 
 frame_texts = st.tuples(
-    st.sampled_from(["", "42", "451-", "452-", "0", "40", "41", "43", "44", "2", "3", "4", "9"]), st.text(max_size=80)
+    st.sampled_from(["", "42", "451-", "452-", "0", "40", "41", "43", "44", "2", "3", "4", "9",
+                     '42["updateStream",', '42["updateStream",[["A",1764000000.5,']), st.text(max_size=80)
 ).map("".join)
 payload_bytes = st.one_of(st.binary(max_size=120), json_values.map(lambda value: json.dumps(value).encode()))
 

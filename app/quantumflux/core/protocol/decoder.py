@@ -40,6 +40,7 @@ from quantumflux.core.protocol.shapes import classify, shift_times, substitute_p
 from quantumflux.core.protocol.stats import DecoderStats, RateLimitedLog, bounded_key
 
 _scan_once = json.JSONDecoder().scan_once
+_STREAM_PREFIX = '42["updateStream",'
 #: Receive-time seconds that timestamped events wait for the offset before they go out uncorrected.
 HOLD_SECONDS = 5.0
 #: Events that carry nothing the terminal needs; counted as ``ignored``, never logged.
@@ -154,6 +155,14 @@ class Decoder(EventHandlers):
                     self._malformed("placeholder without binary frame", frame)
                 pending[frame.socket] = name
                 return []
+            if frame.data.startswith(_STREAM_PREFIX) and frame.dir != "out":  # single-frame updateStream
+                data = frame.data
+                try:
+                    message, end = _scan_once(data, 2)
+                except StopIteration:
+                    end = -1
+                if end == len(data) and len(message) == 2:
+                    return self._stream_fast(frame, message[1])
             return self._decode(frame)
         except _Malformed as exc:
             self._malformed(str(exc), frame)
@@ -235,14 +244,8 @@ class Decoder(EventHandlers):
             if pending.pop(socket, None) is not None:
                 self._malformed_counts["placeholder without binary frame"] += 1
 
-    def _binary(
-        self, frame: RawFrame, *, new: Callable[..., Any] = _new_tuple, tick: type = Tick, kind: type = type,
-        text: type = str, real: type = float, high: float = _MS, inf: float = _INF,
-    ) -> list[Event]:
-        """Binary frames (counted here): the updateStream fast path inline, the rest dispatched.
-
-        The keyword defaults bind globals as locals for the per-tick loop; callers never pass them.
-        """
+    def _binary(self, frame: RawFrame) -> list[Event]:
+        """Binary frames (counted here): ``updateStream`` straight to the fast path, the rest dispatched."""
         outgoing = frame.dir == "out"
         pending = (self._pending_out if outgoing else self._pending_in).pop(frame.socket, None)
         try:
@@ -255,30 +258,8 @@ class Decoder(EventHandlers):
                 payload = fast_loads(data)
         except (ValueError, Base64Error, TypeError):
             raise _Malformed("binary payload is not base64 JSON") from None
-        tracker = self._tracker
-        if pending == "updateStream" and not outgoing and payload.__class__ is list and tracker.settled:
-            offset = tracker.offset
-            ticks: list[Tick] = []
-            append = ticks.append
-            try:
-                for asset, t, price in payload:
-                    if kind(asset) is not text or kind(t) is not real or kind(price) is not real:
-                        raise ValueError
-                    if not (0.0 < t < high and -inf < price < inf):  # also false for NaN
-                        raise ValueError
-                    append(new(tick, (asset, t - offset, price)))
-            except (ValueError, TypeError):
-                return self._counted(self._stream_checked(frame, payload))
-            if not ticks:
-                return []
-            self._since_sample += 1
-            if self._since_sample >= SAMPLE_EVERY:
-                self._since_sample = 0
-                if tracker.observe(ticks[0][1] + offset, frame.t):
-                    return self._counted(self._offset_changed(frame) + self._stream_checked(frame, payload))
-            self._ticks += len(ticks)
-            self._fast_tick_events += 1
-            return [TicksReceived(frame.t, frame.socket, tuple(ticks))]
+        if pending == "updateStream" and not outgoing:
+            return self._stream_fast(frame, payload)
         return self._counted(self._binary_event(frame, outgoing, pending, payload))
 
     def _binary_event(self, frame: RawFrame, outgoing: bool, pending: Any, payload: Any) -> list[Event]:
@@ -296,6 +277,44 @@ class Decoder(EventHandlers):
             (self._pending_out if outgoing else self._pending_in)[frame.socket] = pending
             return []
         return self._dispatch(frame, outgoing, name, substitute_placeholders(template, attachments))
+
+    def _stream_fast(
+        self, frame: RawFrame, payload: Any, *, new: Callable[..., Any] = _new_tuple, tick: type = Tick,
+        kind: type = type, text: type = str, real: type = float, high: float = _MS, inf: float = _INF,
+    ) -> list[Event]:
+        """``updateStream`` payload → TicksReceived (counted here). The hot path of the whole terminal.
+
+        Well-formed rows (str, float, float; finite; seconds) are turned into ticks in one loop; anything
+        else, and the first samples of the offset, go through the careful ``_stream_checked``. The
+        keyword defaults bind globals as locals for the loop; callers never pass them.
+        """
+        tracker = self._tracker
+        if payload.__class__ is not list:
+            raise _Malformed("updateStream: payload is not a list")
+        if not tracker.settled:
+            return self._counted(self._stream_checked(frame, payload))
+        offset = tracker.offset
+        ticks: list[Tick] = []
+        append = ticks.append
+        try:
+            for asset, t, price in payload:
+                if kind(asset) is not text or kind(t) is not real or kind(price) is not real:
+                    raise ValueError
+                if not (0.0 < t < high and -inf < price < inf):  # also false for NaN
+                    raise ValueError
+                append(new(tick, (asset, t - offset, price)))
+        except (ValueError, TypeError):
+            return self._counted(self._stream_checked(frame, payload))
+        if not ticks:
+            return []
+        self._since_sample += 1
+        if self._since_sample >= SAMPLE_EVERY:
+            self._since_sample = 0
+            if tracker.observe(ticks[0][1] + offset, frame.t):
+                return self._counted(self._offset_changed(frame) + self._stream_checked(frame, payload))
+        self._ticks += len(ticks)
+        self._fast_tick_events += 1
+        return [TicksReceived(frame.t, frame.socket, tuple(ticks))]
 
     def _dispatch(self, frame: RawFrame, outgoing: bool, name: str, payload: Any) -> list[Event]:
         handler = (self._outgoing if outgoing else self._incoming).get(name)

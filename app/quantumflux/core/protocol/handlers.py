@@ -10,7 +10,6 @@ lives in the decoder itself.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
 from typing import Any
 
 from quantumflux.core.model import Tick
@@ -64,25 +63,9 @@ class EventHandlers:
     # ------------------------------------------------------------------ incoming
 
     def _stream(self, frame: RawFrame, payload: Any, name: str) -> list[Event]:
-        """``updateStream`` outside the binary fast path (single-frame form, unusual payloads)."""
+        """``updateStream`` outside the fast path: early offset samples and unusual payloads."""
         if payload.__class__ is not list:
             raise payloads.PayloadError("payload is not a list")
-        tracker = self._tracker
-        if tracker.settled:
-            offset = tracker.offset
-            try:
-                ticks = _fast_ticks(payload, offset)
-            except (ValueError, TypeError):
-                return self._stream_checked(frame, payload)
-            if not ticks:
-                return []
-            self._since_sample += 1
-            if self._since_sample >= SAMPLE_EVERY:
-                self._since_sample = 0
-                if tracker.observe(ticks[0][1] + offset, frame.t):
-                    return self._offset_changed(frame) + self._stream_checked(frame, payload)
-            self._ticks += len(ticks)
-            return [TicksReceived(frame.t, frame.socket, tuple(ticks))]
         return self._stream_checked(frame, payload)
 
     def _stream_checked(self, frame: RawFrame, payload: list[Any]) -> list[Event]:
@@ -189,20 +172,3 @@ class EventHandlers:
         if skipped:
             self._malformed_counts[f"{name}: bad row"] += skipped - 1
             self._malformed(f"{name}: bad row", frame)
-
-
-def _fast_ticks(
-    payload: list[Any], offset: float, *,
-    new: Callable[..., Any] = _new_tuple, tick: type = Tick, kind: type = type, text: type = str,
-    real: type = float, low: float = 0.0, high: float = _MS, inf: float = _INF,
-) -> list[Tick]:
-    """Ticks from well-formed ``[asset, time, price]`` rows; ValueError/TypeError on anything else."""
-    ticks: list[Tick] = []
-    append = ticks.append
-    for asset, t, price in payload:
-        if kind(asset) is not text or kind(t) is not real or kind(price) is not real:
-            raise ValueError
-        if not (low < t < high and -inf < price < inf):  # also false for NaN
-            raise ValueError
-        append(new(tick, (asset, t - offset, price)))
-    return ticks
