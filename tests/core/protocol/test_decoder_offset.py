@@ -131,3 +131,13 @@ def test_synthetic_clocks_are_not_time_zones():
     decoder = Decoder()
     out = [event for index in range(6) for event in decoder.feed(stream(100.0 + index, T0 + index))]
     assert decoder.offset == 0.0 and [event.ticks[0].time for event in out] == [T0 + index for index in range(6)]
+
+
+def test_socket_close_releases_held_events_before_the_close():
+    decoder = Decoder()
+    history = {"asset": "X", "period": 5, "history": [[T0 - 1, 1.0]]}
+    assert decoder.feed(RawFrame(T0, "s", "in", 1, encode_event("updateHistoryNew", history))) == []
+    released, closed = decoder.socket_closed("s", T0 + 1)
+    assert isinstance(released, ev.HistoryReceived) and released.ticks == (Tick("X", T0 - 1, 1.0),)
+    assert closed == ev.SocketClosed(T0 + 1, "s")
+    assert decoder.stats.events == {"HistoryReceived": 1, "SocketClosed": 1}

@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any
+from typing import IO
 
 from quantumflux.core.protocol.framing import RawFrame
 
@@ -192,7 +192,3 @@ def write_capture(path: str | Path, frames: Iterable[RawFrame]) -> int:
             writer.write(frame)
         return writer.frames
 
-
-def frame_from_cdp(t: float, socket: str, direction: str, response: dict[str, Any]) -> RawFrame:
-    """A RawFrame from a CDP ``Network.webSocketFrame*`` ``response`` (opcode 1 text, 2 base64 binary)."""
-    return RawFrame(float(t), socket, direction, int(response.get("opcode", 1)), str(response.get("payloadData", "")))
