@@ -58,6 +58,12 @@ class ChartNavigation:
         ratio = 1.0 if self._follow_live else 0.5
         self.price_pane.view.setXRange(anchor - span * ratio, anchor + span * (1 - ratio), padding=0)
 
+    def go_to_start(self) -> None:
+        """Show the oldest candles, keeping the zoom (Home key)."""
+        (x_min, x_max), _ = self.price_pane.view.viewRange()
+        self.price_pane.view.setXRange(-RIGHT_MARGIN, x_max - x_min - RIGHT_MARGIN, padding=0)
+        self._on_range_changed_manually()
+
     def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:  # noqa: N802
         if watched is self.graphics and event.type() == QtCore.QEvent.Type.KeyPress:
             return self._on_key(event.key())
@@ -71,7 +77,7 @@ class ChartNavigation:
                    keys.Key_Up: lambda: self.zoom(0.8), keys.Key_Plus: lambda: self.zoom(0.8),
                    keys.Key_Down: lambda: self.zoom(1.25), keys.Key_Minus: lambda: self.zoom(1.25),
                    keys.Key_End: lambda: self.set_follow_live(True),
-                   keys.Key_Home: lambda: self.pan(-len(self._buffer))}
+                   keys.Key_Home: self.go_to_start}
         action = actions.get(key)
         if action is None:
             return False

@@ -76,7 +76,8 @@ class Pane:
 
     def fit_y(self, x_min: float, x_max: float, factor: int,
               extra: tuple[float, float] | None = None) -> tuple[float, float] | None:
-        """Scale Y to the visible values (plus ``extra``), with a small margin; returns the range."""
+        """Scale Y to the visible values (plus ``extra``) with an 8 % margin; a range that still holds
+        them and is at most 1.3 times their span is kept, so panning rarely rescales. Returns the range."""
         if self.fixed_range is not None:
             low, high = self.fixed_range
             pad = (high - low) * 0.05
@@ -88,6 +89,9 @@ class Pane:
             if not found:
                 return None
             low, high = min(r[0] for r in found), max(r[1] for r in found)
+            _, (current_low, current_high) = self.view.viewRange()
+            if current_low < low and current_high > high and current_high - current_low <= (high - low) * 1.3:
+                return current_low, current_high  # still a snug fit: keep it (no axis re-layout this frame)
             pad = (high - low) * 0.08 or abs(high) * 0.001 or 1.0
             low, high = low - pad, high + pad
         self.view.setYRange(low, high, padding=0)

@@ -285,6 +285,7 @@ class CandleChart(ChartNavigation, QtWidgets.QWidget):
                         fixed_range=chart_indicators.FIXED_RANGES.get(name),
                         guides=chart_indicators.GUIDES.get(name, ()))
             pane.plot.setXLink(self.price_pane.plot)
+            pane.view.sigRangeChangedManually.connect(self._on_range_changed_manually)
             indicator.pane = pane
             self.panes.append(pane)
             self._relayout_panes()
