@@ -6,6 +6,7 @@ Every assertion about a trade is checked against the broker's own ledger.
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,10 +15,12 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 from trading_session_env import SessionEnv, start_session, wait_until  # noqa: E402
 
-from quantumflux.browser import page_actions  # noqa: E402
+from quantumflux.browser import page_actions, page_trade  # noqa: E402
+from quantumflux.config import Settings  # noqa: E402
+from quantumflux.core.model import Direction  # noqa: E402
 from quantumflux.core.risk import RiskGuard, RiskLimits  # noqa: E402
 from quantumflux.services.session_monitor import SessionMonitor  # noqa: E402
-from quantumflux.services.trading import TradeResult, parse_expiry  # noqa: E402
+from quantumflux.services.trading import TradeResult, TradingSession, parse_expiry  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
@@ -125,6 +128,46 @@ def test_late_confirmation_turns_unconfirmed_into_confirmed_and_a_retry_sends_no
     again = session.place(open_symbols(live)[0], "put", 4, 60, client_id="late-one")
     assert again.duplicate and again.status == "confirmed" and again.deal_id == record.deal_id
     assert len(broker.ledger) == count
+
+
+def test_unconfirmed_orders_of_an_earlier_run_are_checked_against_the_brokers_deals(live: SessionEnv) -> None:
+    page, broker, journal = live.session.page, live.broker, live.journal
+    symbol = open_symbols(live)[3]
+    # an earlier process clicked, then died before the confirmation: its journal says "unconfirmed"
+    journal.record_attempt("crashed-1", symbol, "call", 6, 30, source="test")
+    journal.mark_unconfirmed("crashed-1")
+    page_actions.switch_asset(page, symbol)
+    page_trade.prepare_order(page, Direction.CALL, 6, 30)
+    before = len(broker.ledger)
+    page_trade.click_direction(page, Direction.CALL)
+    entry = wait_until(lambda: len(broker.ledger) > before and broker.ledger[before], 10, "the order")
+    # and one that never reached the broker, long expired
+    journal.record_attempt("crashed-2", symbol, "put", 7, 5, source="test", requested_at=time.time() - 120)
+    journal.mark_unconfirmed("crashed-2")
+    fresh = TradingSession(Settings(), live.hub, "127.0.0.1", live.env.port, journal, RiskGuard(), page=page)
+    try:
+        found = fresh.place(symbol, "call", 6, 30, client_id="crashed-1")
+        assert (found.duplicate, found.status, found.deal_id) == (True, "confirmed", entry.deal_id)
+        missing = fresh.place(symbol, "put", 7, 5, client_id="crashed-2")
+        assert missing.duplicate and missing.status == "failed" and "no such deal" in missing.reason
+    finally:
+        fresh.close()
+    assert len(broker.ledger) == before + 1  # neither retry sent anything
+
+
+def test_real_orders_need_the_config_and_the_page_on_the_real_account(live: SessionEnv) -> None:
+    symbol, orders = open_symbols(live)[0], live.broker.state()["orders"]
+    assert live.session.place(symbol, "call", 1, 5, real=True).rule == "real_account"
+    settings, guard = live.session.settings, live.session.guard
+    live.session.settings = Settings(allow_real_trading=True)
+    live.session.guard = RiskGuard(RiskLimits(allow_real=True))
+    try:
+        result = live.session.place(symbol, "call", 1, 5, real=True)
+    finally:
+        live.session.settings, live.session.guard = settings, guard
+    assert (result.status, result.rule) == ("refused", "account")
+    assert "the page shows the demo account" in result.reason
+    assert live.broker.state()["orders"] == orders
 
 
 def test_session_monitor_agrees_with_the_broker_and_warns_on_a_stale_page(live: SessionEnv) -> None:

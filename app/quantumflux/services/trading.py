@@ -233,13 +233,44 @@ class TradingSession:
     def _retried(self, record: TradeRecord) -> TradeResult:
         """A known client id: never placed again. An unconfirmed one is looked up in the broker's deals."""
         if record.status == "unconfirmed":
-            probe = PendingOrder(record.client_id, record.asset, record.amount, Direction(record.direction),
-                                 record.expiry, record.requested_at, self.confirm_timeout + record.expiry)
-            deal = self.view.find_open_deal(probe)
-            if deal is not None:
-                self.view.claim(deal.id)
-                self._confirm(record.client_id, deal)
+            self._reconcile(record)
         return TradeResult.from_record(self.journal.get(record.client_id) or record, duplicate=True)
+
+    def _reconcile(self, record: TradeRecord) -> None:
+        """Check an unconfirmed order against updateOpenedDeals/updateClosedDeals (fresh ones if needed).
+
+        Found: confirmed (and its result if closed). Not in fresh lists once its expiry is over: failed.
+        Otherwise it stays unconfirmed. Nothing is ever sent to the broker here.
+        """
+        probe = PendingOrder(record.client_id, record.asset, record.amount, Direction(record.direction),
+                             record.expiry, record.requested_at, self.confirm_timeout + record.expiry)
+        deal = self._unclaimed_match(probe)
+        fresh = False
+        if deal is None:
+            fresh = self._refresh_deal_lists()
+            deal = self._unclaimed_match(probe) if fresh else None
+        if deal is not None:
+            self.view.claim(deal.id)
+            self._confirm(record.client_id, deal)
+        elif fresh and self._clock() > record.requested_at + record.expiry + self.confirm_timeout:
+            self.journal.mark_failed(record.client_id, "the broker has no such deal (updateOpenedDeals and "
+                                                       "updateClosedDeals checked); nothing was retried")
+
+    def _unclaimed_match(self, probe: PendingOrder) -> Deal | None:
+        while (deal := self.view.find_open_deal(probe)) is not None:
+            if self.journal.find_deal(deal.id) is None:
+                return deal
+            self.view.claim(deal.id)  # another journal order owns it
+        return None
+
+    def _refresh_deal_lists(self) -> bool:
+        """Reload the page so the broker sends its open and closed deals again; True once both arrived."""
+        since = time.time()  # the capture stamps events with wall-clock receive times
+        try:
+            self.page.reload()
+        except PAGE_ERRORS:
+            return False
+        return self.view.wait_for_lists(since, self.confirm_timeout)
 
     # ----------------------------------------------------------------- guard
 

@@ -79,6 +79,8 @@ class BrokerView:
         self.assets: dict[str, Asset] = {}
         self.open_deals: tuple[Deal, ...] | None = None
         self.open_deals_at: float | None = None
+        self.closed_deals_at: float | None = None
+        self.changed = threading.Condition()  # notified after every deal list from the broker
         self.closed: dict[str, Deal] = {}
         self.page_choice: PageChoice | None = None
         self.login_demo: bool | None = None
@@ -188,10 +190,24 @@ class BrokerView:
                         matched.append(order)
         for order in matched:
             self._finish(order)
+        self._notify()
+
+    def _notify(self) -> None:
+        with self.changed:
+            self.changed.notify_all()
+
+    def wait_for_lists(self, since: float, timeout: float) -> bool:
+        """Wait until both ``updateOpenedDeals`` and ``updateClosedDeals`` arrived after ``since``."""
+        def fresh() -> bool:
+            return (self.open_deals_at or 0.0) >= since and (self.closed_deals_at or 0.0) >= since
+
+        with self.changed:
+            return self.changed.wait_for(fresh, timeout)
 
     def _deals_closed(self, event: ev.DealsClosed) -> None:
         fresh = []
         with self._lock:
+            self.closed_deals_at = event.t_recv
             for deal in event.deals:
                 if deal.closed and deal.profit is not None and deal.id not in self.closed:
                     self.closed[deal.id] = deal
@@ -199,6 +215,7 @@ class BrokerView:
         for deal in fresh:
             for callback in self.on_closed:
                 callback(deal)
+        self._notify()
 
     def _finish(self, order: PendingOrder) -> None:
         with self._lock:
