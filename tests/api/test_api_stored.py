@@ -123,4 +123,4 @@ def test_backtest_and_abtest_jobs(stored_api: httpx.Client):
 
 def test_collector_needs_a_live_capture(stored_api: httpx.Client):
     response = stored_api.post("/collector/start")
-    assert response.status_code == 503 and "capture" in response.json()["error"]
+    assert response.status_code == 409 and "capture" in response.json()["error"]

@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 
 
 class ServiceError(Exception):
-    """A failure the caller can act on; ``status`` follows HTTP (400 bad input, 404 unknown, 503 unavailable)."""
+    """A failure the caller can act on; ``status`` follows HTTP (400 bad input, 404 unknown, 409 not possible in the current state)."""
 
     def __init__(self, message: str, status: int = 400) -> None:
         super().__init__(message)
@@ -368,7 +368,7 @@ class QuantumFluxService:
     # -------------------------------------------------------------- collector
     def start_collector(self, timeframes: tuple[str, ...] = ("1m",), assets: list[str] | None = None) -> dict[str, Any]:
         if self.hub is None:
-            raise ServiceError("no live capture attached: start the API with a browser (or --demo)", 503)
+            raise ServiceError("no live capture attached: start the API with a browser (or --demo)", 409)
         if self.collector is not None and self.collector.running:
             return {"running": True}
         from quantumflux.services.collector import Collector, CollectorOptions
@@ -394,7 +394,7 @@ class QuantumFluxService:
     # ---------------------------------------------------------------- trading
     def require_trading(self) -> Any:
         if self.trading is None:
-            raise ServiceError("page automation is not attached: start the API against a browser session", 503)
+            raise ServiceError("page automation is not attached: start the API against a browser session", 409)
         return self.trading
 
 
