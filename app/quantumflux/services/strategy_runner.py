@@ -147,6 +147,7 @@ class StrategyRunner:
         self._orders = ThreadPoolExecutor(max_workers=1, thread_name_prefix="qf-runner-orders")
         self._dropped = 0
         self.ticks = 0
+        self.paused = False  # True: candles are still formed and trades settled, but no strategy decides
         self.errors: list[str] = []
 
     # ------------------------------------------------------------- lifecycle
@@ -162,8 +163,18 @@ class StrategyRunner:
         self._thread.start()
         return self
 
+    def drain(self, timeout: float) -> int:
+        """Take no new signals, and wait up to ``timeout`` s for open paper trades to settle on the stream.
+        Returns how many are still open."""
+        self.paused = True
+        end = time.monotonic() + timeout
+        while self.paper.open_trades() and time.monotonic() < end and self.running:
+            time.sleep(0.1)
+        return len(self.paper.open_trades())
+
     def stop(self, timeout: float = 10.0) -> None:
-        """Stop the worker, close the subscription, wait for demo/real orders in flight."""
+        """Stop the worker, close the subscription, wait for demo/real orders in flight. Paper trades still
+        open become unknown (their exit was not seen), never guessed."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout)
@@ -172,6 +183,8 @@ class StrategyRunner:
             self._subscription.close()
             self._subscription = None
         self._orders.shutdown(wait=True)
+        with self._lock:
+            self._gap("the runner stopped before the expiry")
 
     @property
     def running(self) -> bool:
@@ -280,6 +293,8 @@ class StrategyRunner:
     def _on_closed(self, candle: Candle) -> None:
         if self.store is not None:
             self.store.write_candle(candle)
+        if self.paused:
+            return
         normal = normalise_symbol(candle.asset)
         for running in list(self._running.values()):
             if running.timeframe == candle.timeframe and normal in running.keys:
