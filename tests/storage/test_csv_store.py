@@ -257,3 +257,14 @@ def test_fsync_per_row_option_writes_the_same_rows(tmp_path: Path) -> None:
     plain = next((tmp_path / "plain" / "1M_candle_data").iterdir())
     synced = next((tmp_path / "synced" / "1M_candle_data").iterdir())
     assert plain.read_bytes() == synced.read_bytes() and plain.read_bytes().count(b"\n") == 4
+
+
+def test_a_damaged_last_line_does_not_poison_the_watermark(tmp_path: Path) -> None:
+    with ChunkedCsvStore(tmp_path, session_start=SESSION) as store:
+        store.write_candle(candle(0))
+    path = next((tmp_path / "1M_candle_data").iterdir())
+    with path.open("a") as handle:
+        handle.write("zz garbage from a bad disk,1,2,3,4,5\n")  # complete but not a row
+    with ChunkedCsvStore(tmp_path, session_start=SESSION) as store:
+        assert not store.write_candle(candle(0))
+        assert store.write_candle(candle(1))

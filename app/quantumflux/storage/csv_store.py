@@ -15,6 +15,7 @@ nothing is written again, and writing continues in a new part file.
 from __future__ import annotations
 
 import os
+import re
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ from quantumflux.storage.files import (
 )
 
 TICK_DIR = "1M_tick_data"
+_STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{3})?Z,")
 
 
 def candle_dir_name(timeframe: Timeframe | int) -> str:
@@ -127,10 +129,11 @@ class SeriesWriter:
             self._learn_watermark(tail_lines(entry))
 
     def _learn_watermark(self, lines: list[str]) -> None:
-        rows = [line for line in lines if line != self.header and "," in line]
+        """The newest well-formed timestamp among a file's last lines (a damaged line is ignored)."""
+        rows = [line for line in lines if _STAMP.match(line)]
         if not rows:
             return
-        last = rows[-1].split(",", 1)[0]
+        last = max(row.split(",", 1)[0] for row in rows)
         if last > self.watermark:
             self.watermark = last
             self.watermark_lines = {row for row in rows if row.split(",", 1)[0] == last}
