@@ -15,7 +15,6 @@ from quantumflux.services.terminal_session import free_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-DATA_ROOT = Path(__file__).resolve().parents[2] / "data"
 
 
 @pytest.fixture
@@ -26,7 +25,7 @@ def terminal(qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     threads_before = {t.ident for t in threading.enumerate()}
     port = free_port()
     term = Terminal.build(
-        Settings(data_root=DATA_ROOT),
+        Settings(data_root=tmp_path / "data"),
         demo=True,
         settings_file=tmp_path / "terminal.ini",
         broker_options={"port": port, "seed": 3, "tick_rate": 5.0, "assets": 40},
@@ -56,7 +55,6 @@ def test_terminal_goes_live_isolates_assets_recomputes_and_senses_the_source(ter
     controller = term.controller
     qtbot.waitUntil(lambda: controller.asset is not None and _badge(term) is SourceState.LIVE, timeout=45000)
     asset = controller.asset
-    chart = term.window.chart
     assert term.state.assets, "the broker's asset list reached the terminal"
     assert len(term.window.assets.symbols_in_view()) >= 40
 
@@ -85,6 +83,16 @@ def test_terminal_goes_live_isolates_assets_recomputes_and_senses_the_source(ter
     arrays = term.state.view.arrays()
     assert np.all(np.diff(arrays.time) % 5 == 0) and np.all(arrays.time % 5 == 0)
     assert np.all(arrays.high >= np.maximum(arrays.open, arrays.close))
+
+    # Collector panel: on writes chunked CSVs for the live stream, off flushes them.
+    panel = term.window.collector_panel
+    assert panel.toggle.isEnabled()
+    panel.toggle.setChecked(True)
+    qtbot.waitUntil(lambda: term.controller.collector.status() is not None
+                    and term.controller.collector.status().ticks_written > 20, timeout=20000)
+    panel.toggle.setChecked(False)
+    tick_files = list((term.session.settings.realtime_dir / "1M_tick_data").glob("*.csv"))
+    assert tick_files and all(f.read_text().startswith("timestamp,asset,price") for f in tick_files)
 
     # Broker gone: STALE, then HISTORICAL; back: LIVE again.
     broker = term.session.broker

@@ -37,7 +37,8 @@ class Terminal:
         state = MarketState(stored_history=stored, stale_after=stale_after, historical_after=historical_after)
         window = TerminalWindow(settings_file=settings_file or user_data_dir() / "terminal.ini")
         session = TerminalSession(settings, demo=demo, broker_options=dict(broker_options or {}))
-        controller = TerminalController(window, state, stored_assets=stored.assets, status_source=session.status)
+        controller = TerminalController(window, state, stored_assets=stored.assets, status_source=session.status,
+                                        data_dir=str(settings.realtime_dir))
         return cls(window, controller, session, state)
 
     def start(self) -> Terminal:
@@ -45,6 +46,11 @@ class Terminal:
             self.session.start(self.controller.post)
         except Exception as exc:  # noqa: BLE001 - the terminal still opens on stored data
             self.controller.post(Notice(f"live session unavailable: {exc}", "error"))
+        else:
+            from quantumflux.services.collector_control import CollectorControl
+
+            self.controller.collector = CollectorControl(self.session.hub, self.session.settings)
+            self.window.collector_panel.toggle.setEnabled(True)
         self.controller.start()
         self.window.show()
         return self

@@ -49,6 +49,8 @@ class TerminalController(QObject):
         trade_handler: TradeHandler | None = None,
         page_switcher: PageSwitcher | None = None,
         status_source: Callable[[], dict[str, str]] | None = None,
+        collector: Any = None,
+        data_dir: str = "",
         clock: Callable[[], float] = time.time,
     ) -> None:
         super().__init__(window)
@@ -58,7 +60,10 @@ class TerminalController(QObject):
         self._trade_handler = trade_handler
         self._page_switcher = page_switcher
         self._status_source = status_source
+        self.collector = collector
         self._clock = clock
+        window.collector_panel.directory.setText(data_dir or "—")
+        window.collector_panel.toggle.setEnabled(collector is not None)
         self._workers = ThreadPoolExecutor(max_workers=2, thread_name_prefix="qf-gui-worker")
         self.asset: str | None = None
         self.timeframe = 60
@@ -76,6 +81,7 @@ class TerminalController(QObject):
         w.timeframes.timeframe_changed.connect(self._on_timeframe_changed)
         w.ticket.trade_requested.connect(self._on_trade_requested)
         w.live_button.clicked.connect(lambda: w.chart.set_follow_live(True))
+        w.collector_panel.toggle.toggled.connect(self._on_collector_toggled)
         w.theme_action.toggled.connect(lambda light: w.chart.set_theme("light" if light else "dark"))
         for name, action in w.indicator_actions.items():
             action.toggled.connect(lambda on, n=name: self._on_indicator_toggled(n, on))
@@ -100,6 +106,8 @@ class TerminalController(QObject):
         self.refresh_status()
 
     def stop(self) -> None:
+        if self.collector is not None:
+            self.collector.stop()
         self.pump.stop()
         self._status_timer.stop()
         self.window.remember(asset=self.asset or "", timeframe=self.timeframe,
@@ -210,6 +218,21 @@ class TerminalController(QObject):
         elif not on and name in self._indicator_ids:
             self.window.chart.remove_indicator(self._indicator_ids.pop(name))
 
+    def _on_collector_toggled(self, on: bool) -> None:
+        if self.collector is None:
+            return
+        try:
+            if on:
+                self.collector.start(("1m",))
+                self.window.log.notify("collecting ticks and 1m candles to CSV")
+            else:
+                self.collector.stop()
+                self.window.log.notify("collector stopped; files flushed")
+        except OSError as exc:
+            self.window.log.notify(f"cannot collect: {exc}", "error")
+            self.window.collector_panel.toggle.setChecked(False)
+        self.refresh_status()
+
     # ----------------------------------------------------------------- trading
     def _on_trade_requested(self, direction: str, amount: float, expiry: int) -> None:
         if self._trade_handler is None or self.asset is None:
@@ -259,8 +282,11 @@ class TerminalController(QObject):
         )
         w.status_login.setText(f"login: {self.state.login}")
         w.status_offset.setText(f"offset: {self.state.offset / 3600:+.1f} h")
-        if "collector" in extra:
-            w.collector_panel.rate.setText(extra["collector"])
+        status = self.collector.status() if self.collector is not None else None
+        if status is not None:
+            w.collector_panel.rate.setText(f"{status.ticks_per_second:.1f}")
+            w.collector_panel.files.setText(f"{status.files} ({status.candles_written} candles, "
+                                            f"{status.ticks_written} ticks)")
 
     def current_timeframe(self) -> Timeframe:
         return Timeframe(self.timeframe)

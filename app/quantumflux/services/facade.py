@@ -89,7 +89,6 @@ class QuantumFluxService:
         self._journal = journal
         self.trading = trading
         self.collector: Any = None
-        self._collector_store: Any = None
         self.jobs: dict[str, Job] = {}
         self._rows_cache: dict[tuple[str, str], tuple[float, list[str]]] = {}
         self._job_lock = threading.Lock()
@@ -369,26 +368,21 @@ class QuantumFluxService:
     def start_collector(self, timeframes: tuple[str, ...] = ("1m",), assets: list[str] | None = None) -> dict[str, Any]:
         if self.hub is None:
             raise ServiceError("no live capture attached: start the API with a browser (or --demo)", 409)
-        if self.collector is not None and self.collector.running:
-            return {"running": True}
-        from quantumflux.services.collector import Collector, CollectorOptions
-        from quantumflux.storage.csv_store import ChunkedCsvStore
+        if self.collector is None:
+            from quantumflux.services.collector_control import CollectorControl
 
-        self._collector_store = ChunkedCsvStore(self.settings.realtime_dir, session_start=self._clock(),
-                                                candles_per_file=self.settings.candles_per_file,
-                                                ticks_per_file=self.settings.ticks_per_file)
-        options = CollectorOptions(timeframes=tuple(Timeframe.parse(t) for t in timeframes),
-                                   assets=frozenset(a.lower() for a in assets) if assets else None)
-        self.collector = Collector(self.hub, self._collector_store, options).start()
+            self.collector = CollectorControl(self.hub, self.settings, self._clock)
+        try:
+            self.collector.start(timeframes, assets)
+        except ValueError as exc:
+            raise ServiceError(str(exc)) from exc
+        except OSError as exc:  # the data directory is not writable
+            raise ServiceError(f"cannot write the data files: {exc}", 409) from exc
         return {"running": True}
 
     def stop_collector(self) -> dict[str, Any]:
         if self.collector is not None:
             self.collector.stop()
-            self.collector = None
-        if self._collector_store is not None:
-            self._collector_store.close()
-            self._collector_store = None
         return {"running": False}
 
     # ---------------------------------------------------------------- trading

@@ -17,6 +17,16 @@ from quantumflux.gui.theme import Palette
 Array = np.ndarray
 
 
+#: Lines are drawn at a quarter of the candles' bucket size (about one bucket per pixel), so a
+#: zoomed-out line reads as its min..max envelope rather than a coarse zigzag.
+LINE_DETAIL = 4
+
+
+def finer(window: Window) -> Window:
+    """The same window at the line detail (bucket size divided by ``LINE_DETAIL``, at least 1)."""
+    return Window(window.start, window.stop, max(1, window.factor // LINE_DETAIL))
+
+
 def _visible_slice(x_min: float, x_max: float, factor: int, size: int) -> slice:
     start = max(0, int(np.floor(x_min)) // factor)
     stop = min(size, int(np.ceil(x_max)) // factor + 1)
@@ -78,13 +88,15 @@ class CandleLayer(Layer):
     def refresh(self, window: Window) -> None:
         if not self._needs(window, self.buffer.version):
             return
-        ohlc = geometry.window_ohlc(self.buffer, self.pyramid, window)
         if self.mode == "line":
-            if window.factor == 1:
+            detail = finer(window)
+            ohlc = geometry.window_ohlc(self.buffer, self.pyramid, detail)
+            if detail.factor == 1:
                 self.line.set_points(ohlc.x, ohlc.close)
             else:
                 self.line.set_points(np.repeat(ohlc.x, 2), np.column_stack((ohlc.low, ohlc.high)).ravel())
             return
+        ohlc = geometry.window_ohlc(self.buffer, self.pyramid, window)
         up, down = geometry.body_rects(ohlc)
         wicks = geometry.wick_lines(ohlc)
         rising = ohlc.close >= ohlc.open
@@ -162,8 +174,9 @@ class LineLayer(Layer):
     def refresh(self, window: Window) -> None:
         if not self._needs(window, self._version):
             return
-        levels = self._pyramid.level(window.factor) if window.factor > 1 else None
-        self.item.set_points(*geometry.peak_line(self.values, window, levels))
+        detail = finer(window)
+        levels = self._pyramid.level(detail.factor) if detail.factor > 1 else None
+        self.item.set_points(*geometry.peak_line(self.values, detail, levels))
 
     def y_range(self, x_min: float, x_max: float, factor: int) -> tuple[float, float] | None:
         if factor == 1:
