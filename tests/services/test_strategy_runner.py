@@ -15,7 +15,7 @@ from quantumflux.core.model import Asset, Direction, Tick
 from quantumflux.core.protocol import events as ev
 from quantumflux.core.risk import RiskGuard, RiskLimits
 from quantumflux.core.strategies import default_registry
-from quantumflux.services.paper import settle
+from quantumflux.services.paper import paper_account_state, settle
 from quantumflux.services.strategy_performance import parse_label, strategy_label
 from quantumflux.services.strategy_runner import StrategyRunner
 from quantumflux.storage.journal import TradeJournal
@@ -157,6 +157,10 @@ def test_a_stream_gap_leaves_open_trades_unknown(tmp_path: Path) -> None:
     unknown = [t for t in runner.paper.finished if t.status == "unknown"]
     assert {t.client_id for t in unknown} == {r.client_id for r in open_before}
     assert all("capture link down" in t.reason for t in unknown)
+    # once past expiry + settle timeout they no longer count as open trades for the guard
+    later = clock.now + 60 + runner.paper.settle_timeout + 1
+    assert journal.account_state(later, account="paper").open_trades >= len(open_before)
+    assert paper_account_state(journal, later, runner.paper.settle_timeout).open_trades == 0
 
 
 def test_live_ab_pair_tracked_with_the_backtest_statistics(tmp_path: Path) -> None:
@@ -208,3 +212,19 @@ def test_labels_round_trip() -> None:
     with pytest.raises(ValueError):
         parse_label("bad label(")
     assert math.isfinite(float(parse_label(label)[1]["threshold"]))
+
+
+def test_paper_guard_scope_per_strategy_keeps_ab_arms_independent(tmp_path: Path) -> None:
+    clock = Clock(1_800_000_000.0)
+    journal = TradeJournal(tmp_path / "journal.sqlite3", clock=clock)
+    limits = RiskLimits(max_trades_per_hour=2, max_consecutive_losses=None, max_open_trades=None)
+    runner = StrategyRunner(None, journal, RiskGuard(limits), clock=clock, paper_scope="strategy")
+    runner.handle(ev.AssetsUpdated(clock.now, "s1", (Asset(ASSET, payout=80.0),)))
+    a = runner.enable("sma_cross", {"fast": "2", "slow": "3"}, [ASSET], "5s", "5s").label
+    b = runner.enable("sma_cross", {"fast": "3", "slow": "5"}, [ASSET], "5s", "5s").label
+    times, prices = price_path(400, seed=3)
+    feed_ticks(runner, clock, times, prices)
+    for label in (a, b):  # each arm had its own two trades per hour; the other arm's trades did not count
+        records = journal.list(strategy=label)
+        assert len([r for r in records if r.status != "refused"]) == 2
+        assert {r.reason.split(":")[0] for r in records if r.status == "refused"} == {"max_trades_per_hour"}

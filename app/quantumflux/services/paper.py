@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from quantumflux.core.model import Asset, Direction, Tick
-from quantumflux.core.risk import AccountState, OrderIntent, RiskGuard
+from quantumflux.core.risk import HOUR, AccountState, OrderIntent, RiskGuard
 from quantumflux.storage.journal import DuplicateOrderError, TradeJournal, TradeRecord
 
 PAPER = "paper"
@@ -99,16 +99,30 @@ def settle(direction: Direction, entry: float, exit_price: float, amount: float,
     return "draw", 0.0
 
 
-def paper_account_state(journal: TradeJournal, now: float, stale_after: float,
-                        balance: float | None = None) -> AccountState:
-    """The guard's view of the paper account: as the journal says, minus trades left unknown (confirmed but
-    past ``requested_at + expiry + stale_after``), which will never settle."""
-    state = journal.account_state(now, account=PAPER, balance=balance)
-    stale = [r for r in journal.list(status="confirmed", account=PAPER) if r.requested_at + r.expiry + stale_after < now]
-    if not stale:
-        return state
-    return dataclasses.replace(state, open_trades=max(0, state.open_trades - len(stale)),
-                               open_stakes=max(0.0, state.open_stakes - sum(r.amount for r in stale)))
+def paper_account_state(journal: TradeJournal, now: float, stale_after: float, balance: float | None = None,
+                        source: str | None = None) -> AccountState:
+    """The guard's view of the paper account (or of one strategy's trades in it, with ``source``): as the
+    journal's ``account_state`` computes it, except trades left unknown (confirmed but past
+    ``requested_at + expiry + stale_after``, they will never settle) are not counted as open."""
+    records = journal.list(account=PAPER, strategy=source)
+    day_start = now - now % 86400
+    placed = [r for r in records if r.status not in ("refused", "failed")]
+    closed = sorted((r for r in records if r.status == "closed"), key=lambda r: r.closed_at or 0.0)
+    streak = 0
+    for record in reversed(closed):
+        if record.outcome == "win":
+            break
+        streak += record.outcome == "loss"
+    still_open = [r for r in records if r.status in ("pending", "confirmed", "unconfirmed")
+                  and r.requested_at + r.expiry + stale_after >= now]
+    return AccountState(
+        open_trades=len(still_open),
+        recent_trade_times=tuple(r.requested_at for r in placed if r.requested_at > now - HOUR),
+        today_pnl=sum(r.profit or 0.0 for r in closed if (r.closed_at or 0.0) >= day_start),
+        consecutive_losses=streak,
+        balance=balance,
+        open_stakes=sum(r.amount for r in still_open),
+    )
 
 
 class PaperExecutor:
@@ -116,13 +130,19 @@ class PaperExecutor:
 
     Thread-safe; the runner calls it from its worker thread. ``place`` has the signature of
     ``TradingSession.place`` plus the ``entry`` the runner knows (signal candle end time and close).
+    ``scope="account"`` (default) applies the guard's limits to the whole paper account, like a real
+    account; ``scope="strategy"`` to each strategy's own trades (a live A/B pair: one arm never blocks
+    the other).
     """
 
     account = PAPER
 
     def __init__(self, journal: TradeJournal, guard: RiskGuard, *, clock: Callable[[], float] = time.time,
-                 settle_timeout: float = 30.0) -> None:
+                 settle_timeout: float = 30.0, scope: str = "account") -> None:
+        if scope not in ("account", "strategy"):
+            raise ValueError(f"scope must be account or strategy, got {scope!r}")
         self.journal = journal
+        self.scope = scope
         self.guard = guard
         self.settle_timeout = float(settle_timeout)
         self._clock = clock
@@ -180,7 +200,8 @@ class PaperExecutor:
         now = self._clock()
         with self._lock:
             payout = self.payout(asset)
-            state = paper_account_state(self.journal, now, self.settle_timeout)  # before this order is journaled
+            state = paper_account_state(self.journal, now, self.settle_timeout,  # before this order is journaled
+                                        source=source if self.scope == "strategy" else None)
             try:
                 record = self.journal.record_attempt(client_id, asset, direction, amount, int(expiry), payout=payout,
                                                      source=source, account=PAPER, requested_at=now)

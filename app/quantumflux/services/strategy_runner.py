@@ -124,13 +124,14 @@ class StrategyRunner:
     def __init__(self, hub: Any, journal: TradeJournal, guard: RiskGuard, executor: Executor | None = None, *,
                  clock: Callable[[], float] = time.time, registry: StrategyRegistry | None = None,
                  allow_real: bool = False, history: HistoryProvider | None = None, store: Any = None,
-                 paper: PaperExecutor | None = None, settle_timeout: float = 30.0,
+                 paper: PaperExecutor | None = None, settle_timeout: float = 30.0, paper_scope: str = "account",
                  listener: Callable[[RunnerEvent], None] | None = None) -> None:
         self.hub = hub
         self.journal = journal
         self.guard = guard
         self.executor = executor  # demo/real orders (a TradingSession); None: paper only
-        self.paper = paper or PaperExecutor(journal, guard, clock=clock, settle_timeout=settle_timeout)
+        self.paper = paper or PaperExecutor(journal, guard, clock=clock, settle_timeout=settle_timeout,
+                                            scope=paper_scope)
         self.allow_real = allow_real
         self.registry = registry or default_registry()
         self.history = history

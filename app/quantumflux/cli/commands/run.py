@@ -210,7 +210,8 @@ def _runner(args: argparse.Namespace, config: Any, hub: Any, host: str, port: in
         executor = TradingSession(config, hub, host, port, journal, guard)
         closers.append(executor.close)
     return StrategyRunner(hub, journal, guard, executor, registry=registry_for(strategy_dirs(args.strategies_dir)),
-                          allow_real=limits.allow_real, store=store, listener=lambda event: _print_event(args, event))
+                          allow_real=limits.allow_real, store=store, paper_scope="strategy" if args.ab else "account",
+                          listener=lambda event: _print_event(args, event))
 
 
 def _wait(duration: float | None) -> None:
