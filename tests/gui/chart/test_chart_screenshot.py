@@ -35,7 +35,8 @@ def test_screenshot_with_indicators_shows_candles_in_theme_colours(chart, tmp_pa
     chart.add_trade_marker(data[0][360], data[0][365], float(data[4][360]), "put", "loss")
     rgb = render(chart, tmp_path / "chart_dark.png")
     assert rgb.shape[0] >= 600 and rgb.shape[1] >= 900
-    colours = len(np.unique(rgb.reshape(-1, 3), axis=0))
+    packed = rgb[..., 0].astype(np.uint32) << 16 | rgb[..., 1].astype(np.uint32) << 8 | rgb[..., 2]
+    colours = len(np.unique(packed))
     assert colours > 50  # candles, lines, text: not a blank or single-colour image
     assert count(rgb, DARK.background) > rgb.shape[0] * rgb.shape[1] * 0.4
     up, down = count(rgb, DARK.up), count(rgb, DARK.down)
