@@ -5,7 +5,7 @@ Run: .venv/bin/python bench/bench_storage.py
 - write: 200,000 ticks and 50,000 1m candles through ChunkedCsvStore with its defaults
   (1,000 ticks / 100 candles per part, one flush per row, no fsync).
 - load: the same files back with load_ticks / load_candles (all parts, sorted, de-duplicated).
-- journal: 2,000 orders through attempt → confirm → result (each a committed SQLite
+- journal: 500 orders through attempt → confirm → result (each a committed SQLite
   transaction with synchronous=FULL), then performance() over them.
 """
 
@@ -22,7 +22,7 @@ from quantumflux.storage.loader import load_candles, load_ticks
 
 TICKS = 200_000
 CANDLES = 50_000
-ORDERS = 2_000
+ORDERS = 500
 BASE = 1_767_225_600.0
 
 
