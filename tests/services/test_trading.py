@@ -20,7 +20,7 @@ from quantumflux.config import Settings  # noqa: E402
 from quantumflux.core.model import Direction  # noqa: E402
 from quantumflux.core.risk import RiskGuard, RiskLimits  # noqa: E402
 from quantumflux.services.session_monitor import SessionMonitor  # noqa: E402
-from quantumflux.services.trading import TradeResult, TradingSession, parse_expiry  # noqa: E402
+from quantumflux.services.trading import TradeResult, TradingSession, parse_amount, parse_expiry  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
@@ -46,6 +46,10 @@ def test_parse_expiry_accepts_the_usual_spellings() -> None:
     for bad in ("", "soon", "0", "-5s"):
         with pytest.raises(ValueError):
             parse_expiry(bad)
+    assert [parse_amount(v) for v in (1, 2.5, "2.55")] == [1.0, 2.5, 2.55]
+    for bad in (2.555, float("nan"), float("inf"), "x"):
+        with pytest.raises(ValueError):
+            parse_amount(bad)
 
 
 def test_confirmed_trade_and_its_result_equal_the_brokers_ledger(live: SessionEnv) -> None:
@@ -76,7 +80,7 @@ def test_retried_client_id_never_places_a_second_trade(live: SessionEnv) -> None
     assert [r.client_id for r in live.journal.list()].count("retry-me") == 1
 
 
-@pytest.mark.parametrize("case", ["balance", "asset_closed", "max_stake"])
+@pytest.mark.parametrize("case", ["balance", "asset_closed", "max_stake", "amount"])
 def test_guard_refusals_name_their_rule_and_send_nothing(live: SessionEnv, case: str) -> None:
     page = live.session.page
     shown_before = page_actions.current_asset_label(page)
@@ -85,8 +89,10 @@ def test_guard_refusals_name_their_rule_and_send_nothing(live: SessionEnv, case:
         live.session.guard, amount = RiskGuard(RiskLimits(max_stake=None, daily_loss_limit=None)), 15000.0
     elif case == "asset_closed":
         asset = next(a.symbol for a in live.broker.assets if not a.active)
-    else:
+    elif case == "max_stake":
         amount = 150.0
+    else:
+        amount = 0.0
     requests_before = live.broker.state()["orders"]
     try:
         result = live.session.place(asset, "call", amount, 5)

@@ -15,94 +15,22 @@ page must show the account asked for.
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
 from typing import Any
 
 from quantumflux.browser import page_actions, page_trade
 from quantumflux.browser.page import PAGE_ERRORS, PageError, TradingPage
 from quantumflux.config import Settings
-from quantumflux.core.model import Deal, Direction, Outcome, Timeframe
+from quantumflux.core.model import Deal, Direction, Timeframe
 from quantumflux.core.risk import OrderIntent, RiskDecision, RiskGuard
 from quantumflux.services.trading_events import BrokerView, PendingOrder
+from quantumflux.services.trading_result import TradeResult, parse_amount, parse_expiry
 from quantumflux.storage.journal import DuplicateOrderError, JournalError, TradeJournal, TradeRecord
 
-STATUSES = ("confirmed", "refused", "failed", "unconfirmed", "closed", "pending", "dry-run")
-_EXPIRY = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s?)?$")
-
-
-def parse_expiry(value: int | str) -> int:
-    """Expiry in whole seconds from ``60``, ``60s``, ``1m``, ``1m30s``, ``1h`` or ``00:01:30``."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        seconds = value
-    else:
-        text = str(value).strip().lower()
-        if ":" in text:
-            seconds = page_trade.parse_clock(text) or 0
-        else:
-            match = _EXPIRY.match(text)
-            if not match or not text:
-                raise ValueError(f"not an expiry: {value!r} (use e.g. 5s, 60s, 1m30s, 1h or 00:01:30)")
-            hours, minutes, secs = (int(g) if g else 0 for g in match.groups())
-            seconds = hours * 3600 + minutes * 60 + secs
-    if seconds <= 0:
-        raise ValueError(f"expiry must be positive, got {value!r}")
-    return seconds
-
-
-@dataclass(frozen=True, slots=True)
-class TradeResult:
-    """What became of one order. ``status``: confirmed, refused, failed, unconfirmed, closed or dry-run."""
-
-    client_id: str
-    status: str
-    asset: str
-    direction: str
-    amount: float
-    expiry: int
-    account: str
-    reason: str | None = None
-    rule: str | None = None
-    deal_id: str | None = None
-    payout: float | None = None
-    open_price: float | None = None
-    close_price: float | None = None
-    outcome: str | None = None
-    profit: float | None = None
-    duplicate: bool = False
-
-    @classmethod
-    def from_record(cls, record: TradeRecord, duplicate: bool = False) -> TradeResult:
-        rule = None
-        if record.status == "refused" and record.reason and ":" in record.reason:
-            rule = record.reason.split(":", 1)[0]
-        outcome = record.outcome or (Outcome.UNKNOWN.value if record.status in ("confirmed", "unconfirmed")
-                                     else None)
-        return cls(record.client_id, record.status, record.asset, record.direction, record.amount,
-                   record.expiry, record.account, record.reason, rule, record.deal_id, record.payout,
-                   record.open_price, record.close_price, outcome, record.profit, duplicate)
-
-    @property
-    def placed(self) -> bool:
-        """The broker accepted the order (it may since have closed)."""
-        return self.status in ("confirmed", "closed")
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @property
-    def message(self) -> str:
-        """One line for people (the GUI's trade handler returns it)."""
-        what = f"{self.direction.upper()} {self.asset} {self.amount:g} for {self.expiry}s"
-        if self.status == "closed":
-            return f"{what}: {self.outcome} {self.profit:+.2f} (deal {self.deal_id})"
-        if self.status == "confirmed":
-            return f"{what}: confirmed by the broker (deal {self.deal_id})"
-        return f"{what}: {self.status}" + (f" — {self.reason}" if self.reason else "")
+__all__ = ["TradeResult", "TradingSession", "parse_amount", "parse_expiry"]
 
 
 class TradingSession:
@@ -158,6 +86,7 @@ class TradingSession:
         """Place one order and wait for the broker's answer (see the module docstring)."""
         direction = Direction.parse(direction)
         expiry = parse_expiry(expiry)
+        amount = parse_amount(amount)
         client_id = client_id or uuid.uuid4().hex
         account = "real" if real else "demo"
         with self._lock:
