@@ -12,6 +12,8 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from quantumflux.core.model import Candle, Tick
 from quantumflux.storage.csv_store import ChunkedCsvStore
@@ -268,3 +270,22 @@ def test_a_damaged_last_line_does_not_poison_the_watermark(tmp_path: Path) -> No
     with ChunkedCsvStore(tmp_path, session_start=SESSION) as store:
         assert not store.write_candle(candle(0))
         assert store.write_candle(candle(1))
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.integers(0, 60), min_size=1, max_size=5), st.integers(1, 7))
+def test_restarts_anywhere_keep_every_candle_exactly_once(restarts: list[int], per_file: int) -> None:
+    """Each run re-sends the stream from an earlier point (as a reconnecting collector would)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as directory:
+        root = Path(directory)
+        end = 0
+        for resend_from in restarts:
+            start, end = min(resend_from, end), end + 1 + resend_from % 7
+            with ChunkedCsvStore(root, session_start=SESSION, candles_per_file=per_file) as store:
+                for index in range(start, end):
+                    store.write_candle(candle(index))
+        files = sorted((root / "1M_candle_data").iterdir(), key=lambda p: parse_file_name(p.name).part)
+        times = [row[0] for path in files for row in read_rows(path)[1:]]
+    assert times == [format_time(BASE + i * 60) for i in range(end)]

@@ -63,6 +63,14 @@ def test_impossible_transitions_are_refused(journal: TradeJournal) -> None:
         journal.record_result(deal_id="unknown", profit=1)
 
 
+def test_broker_confirmation_overrides_a_page_failure(journal: TradeJournal) -> None:
+    journal.record_attempt("c1", "A", "put", 5, 60)
+    journal.mark_failed("c1", "page: confirm button did not respond")
+    record = journal.mark_confirmed("c1", "d1", at=T0 + 3)
+    assert record.status == "confirmed" and record.deal_id == "d1"
+    assert [status for _, status, _ in journal.events("c1")] == ["pending", "failed", "confirmed"]
+
+
 def test_unconfirmed_then_seen_in_opened_deals(journal: TradeJournal) -> None:
     journal.record_attempt("c1", "A", "call", 5, 60)
     assert journal.mark_unconfirmed("c1").status == "unconfirmed"

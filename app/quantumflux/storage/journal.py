@@ -13,7 +13,7 @@ Status flow::
              │                ├─> failed
              │                └─> closed
              ├─> refused
-             └─> failed
+             └─> failed ──> confirmed   (the broker's deal appeared after all)
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ ACCOUNTS = ("demo", "real", "paper")  # paper: simulated fills of the strategy r
 STATUSES = ("pending", "confirmed", "refused", "failed", "unconfirmed", "closed")
 _OPEN = ("pending", "confirmed", "unconfirmed")
 _ALLOWED_FROM = {
-    "confirmed": ("pending", "unconfirmed"),
+    "confirmed": ("pending", "unconfirmed", "failed"),  # the broker's own evidence beats a page failure
     "refused": ("pending",),
     "failed": ("pending", "unconfirmed"),
     "unconfirmed": ("pending",),
