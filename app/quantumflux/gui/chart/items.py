@@ -14,6 +14,9 @@ from PySide6 import QtCore, QtGui
 
 Array = np.ndarray
 
+#: Antialiased indicator lines look smoother but cost several ms per frame in the raster engine.
+ANTIALIAS_LINES = False
+
 
 def cosmetic_pen(color: str, width: float = 1.0) -> QtGui.QPen:
     pen = QtGui.QPen(QtGui.QColor(color))
@@ -132,7 +135,7 @@ class PolylineItem(ArrayItem):
 
     def paint(self, painter: QtGui.QPainter, *args: object) -> None:
         self.paints += 1
-        painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
+        painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, ANTIALIAS_LINES)
         painter.setPen(self._pen)
         painter.drawPath(self._path)
 
