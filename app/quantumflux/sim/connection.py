@@ -72,6 +72,7 @@ class ClientConnection:
         finally:
             for task in self._tasks:
                 task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
 
     def send(self, message: Message) -> None:
         """Queue one message (applies the duplicate and malformed faults)."""

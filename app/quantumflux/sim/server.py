@@ -248,8 +248,10 @@ class PracticeBroker(MarketBehaviour):
         self._tasks = [loop.create_task(coro) for coro in (self._tick_loop(), self._housekeeping(), self._noise())]
 
     async def _stop_async(self) -> None:
-        for task in [*self._tasks, *self._background]:
+        tasks = [*self._tasks, *self._background]
+        for task in tasks:
             task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
@@ -332,8 +334,13 @@ class PracticeBroker(MarketBehaviour):
     # ------------------------------------------------------------------ faults
 
     def set_faults(self, faults: str | FaultSpec | None) -> FaultSpec:
-        """Replace the active faults (raises ValueError for a bad spec; the old ones stay then)."""
+        """Replace the active faults (raises ValueError for a bad spec; the old ones stay then).
+
+        Without ``refuse_reconnect`` in the new faults, a refusal window still running ends now.
+        """
         self.faults = FaultSpec.coerce(faults)
+        if not self.faults.refuse_reconnect:
+            self._refuse_until = 0.0
         log.info("practice broker faults: %s", self.faults or "none")
         return self.faults
 
