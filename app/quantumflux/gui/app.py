@@ -37,8 +37,13 @@ class Terminal:
         state = MarketState(stored_history=stored, stale_after=stale_after, historical_after=historical_after)
         window = TerminalWindow(settings_file=settings_file or user_data_dir() / "terminal.ini")
         session = TerminalSession(settings, demo=demo, broker_options=dict(broker_options or {}))
+        def api_factory() -> object:
+            from quantumflux.gui.api_server import EmbeddedApi
+
+            return EmbeddedApi(settings, session.hub)
+
         controller = TerminalController(window, state, stored_assets=stored.assets, status_source=session.status,
-                                        data_dir=str(settings.realtime_dir))
+                                        data_dir=str(settings.realtime_dir), api_factory=api_factory)
         return cls(window, controller, session, state)
 
     def start(self) -> Terminal:

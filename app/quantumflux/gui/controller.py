@@ -51,6 +51,7 @@ class TerminalController(QObject):
         status_source: Callable[[], dict[str, str]] | None = None,
         collector: Any = None,
         data_dir: str = "",
+        api_factory: Callable[[], Any] | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         super().__init__(window)
@@ -61,6 +62,8 @@ class TerminalController(QObject):
         self._page_switcher = page_switcher
         self._status_source = status_source
         self.collector = collector
+        self._api_factory = api_factory
+        self.api: Any = None
         self._clock = clock
         window.collector_panel.directory.setText(data_dir or "—")
         window.collector_panel.toggle.setEnabled(collector is not None)
@@ -82,6 +85,7 @@ class TerminalController(QObject):
         w.ticket.trade_requested.connect(self._on_trade_requested)
         w.live_button.clicked.connect(lambda: w.chart.set_follow_live(True))
         w.collector_panel.toggle.toggled.connect(self._on_collector_toggled)
+        w.api_action.toggled.connect(self._on_api_toggled)
         w.theme_action.toggled.connect(lambda light: w.chart.set_theme("light" if light else "dark"))
         for name, action in w.indicator_actions.items():
             action.toggled.connect(lambda on, n=name: self._on_indicator_toggled(n, on))
@@ -108,6 +112,8 @@ class TerminalController(QObject):
     def stop(self) -> None:
         if self.collector is not None:
             self.collector.stop()
+        if self.api is not None:
+            self.api.close()
         self.pump.stop()
         self._status_timer.stop()
         self.window.remember(asset=self.asset or "", timeframe=self.timeframe,
@@ -232,6 +238,23 @@ class TerminalController(QObject):
             self.window.log.notify(f"cannot collect: {exc}", "error")
             self.window.collector_panel.toggle.setChecked(False)
         self.refresh_status()
+
+    def _on_api_toggled(self, on: bool) -> None:
+        """Serve the API on this thread's asyncio loop (qasync): GUI and API share the Qt loop."""
+        if self._api_factory is None:
+            self.window.log.notify("the API is not available here", "warn")
+            return
+        try:
+            if on:
+                if self.api is None:
+                    self.api = self._api_factory()
+                self.api.start()
+                self.window.log.notify(f"API serving on {self.api.url} (token: `quantumflux api token`)")
+            elif self.api is not None:
+                self.api.stop()
+                self.window.log.notify("API stopped")
+        except Exception as exc:  # noqa: BLE001 - e.g. no asyncio loop, port in use
+            self.window.log.notify(f"cannot serve the API: {exc}", "error")
 
     # ----------------------------------------------------------------- trading
     def _on_trade_requested(self, direction: str, amount: float, expiry: int) -> None:

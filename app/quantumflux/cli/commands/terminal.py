@@ -15,6 +15,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--demo", action="store_true", help="start the practice broker and a headless browser on it")
     parser.add_argument("--port", type=int, help="browser remote-debugging port to attach to (default from config)")
     parser.add_argument("--data-dir", help="data root (default from config)")
+    parser.add_argument("--api", action="store_true", help="also serve the REST/WebSocket API (on the Qt loop)")
     parser.add_argument("--exit-after", type=float, help=argparse.SUPPRESS)  # smoke tests: close after N seconds
     parser.add_argument("--report-live", help=argparse.SUPPRESS)  # smoke tests: write the badge state on LIVE
     parser.set_defaults(func=run)
@@ -60,13 +61,25 @@ def run(args: argparse.Namespace) -> int:
     if getattr(args, "exit_after", None):
         QTimer.singleShot(int(args.exit_after * 1000), window.close)
     live_reporter = _live_reporter(terminal.controller.window, getattr(args, "report_live", None))
+    import asyncio
+
+    import qasync
+
+    loop = qasync.QEventLoop(app)  # asyncio parts (the embedded API) run on the Qt loop
+    asyncio.set_event_loop(loop)
+    if getattr(args, "api", False):
+        QTimer.singleShot(0, lambda: window.api_action.setChecked(True))
     try:
-        app.exec()
+        loop.run_forever()
     finally:
         watchdog.stop()
         if live_reporter is not None:
             live_reporter.stop()
         terminal.shutdown()
+        for task in asyncio.all_tasks(loop):
+            task.cancel()
+        asyncio.set_event_loop(None)
+        loop.close()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     return 0

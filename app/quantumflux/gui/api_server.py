@@ -1,0 +1,71 @@
+"""The API server started from the terminal: uvicorn on the Qt event loop through qasync.
+
+The terminal runs on a ``qasync.QEventLoop``; this schedules ``uvicorn.Server.serve()`` as
+an asyncio task on it, so the API and the GUI share one thread and one loop. Signal
+handling stays with the terminal (uvicorn's own handlers are not installed).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+import uvicorn
+
+from quantumflux.api.app import create_app
+from quantumflux.api.security import load_or_create_token
+from quantumflux.config import Settings
+from quantumflux.services.facade import QuantumFluxService
+
+
+class _QuietServer(uvicorn.Server):
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:  # the terminal owns SIGINT/SIGTERM
+        yield
+
+
+class EmbeddedApi:
+    """``start()`` serves the API on the running asyncio loop; ``stop()`` asks it to finish."""
+
+    def __init__(self, settings: Settings, hub: Any = None, token: str | None = None) -> None:
+        self.settings = settings
+        self.service = QuantumFluxService(settings)
+        if hub is not None:
+            self.service.attach(hub)
+        self.token = token or load_or_create_token()
+        self._server: _QuietServer | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.settings.api_host}:{self.settings.api_port}"
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    @property
+    def started(self) -> bool:
+        return bool(self._server is not None and self._server.started)
+
+    def start(self) -> None:
+        if self.running:
+            return
+        app = create_app(self.service, self.token)
+        config = uvicorn.Config(app, host=self.settings.api_host, port=self.settings.api_port, log_level="warning")
+        self._server = _QuietServer(config)
+        self._task = asyncio.get_event_loop().create_task(self._server.serve())
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+
+    async def wait_stopped(self) -> None:
+        if self._task is not None:
+            await self._task
+
+    def close(self) -> None:
+        self.stop()
+        self.service.close()
