@@ -206,6 +206,21 @@ def test_gui_entry_points_trade_and_switch_the_page(live: SessionEnv) -> None:
     assert "max_stake" in live.session.trade_handler(target.symbol, "call", 1000.0, 5)
 
 
+def test_factory_uses_the_default_journal_and_guard(live: SessionEnv, tmp_path: Path) -> None:
+    settings = Settings(data_root=tmp_path / "data")
+    session = TradingSession.create(settings, live.hub, "127.0.0.1", live.env.port, page=live.session.page,
+                                    confirm_timeout=5.0)
+    try:
+        assert session.guard.limits == RiskLimits(allow_real=False) and session.confirm_timeout == 5.0
+        assert session.journal.path == settings.data_root / "data_output" / "journal" / "trades.sqlite3"
+        refused = session.place(open_symbols(live)[0], "put", 101, 5)
+        assert refused.rule == "max_stake"
+        assert session.journal.get(refused.client_id).status == "refused"
+    finally:
+        session.close()
+    assert live.session.page.find("current_asset")  # the shared page was not detached
+
+
 def test_trade_result_round_trips_as_json_fields(live: SessionEnv) -> None:
     record = live.journal.list(status="closed")[0]
     data = TradeResult.from_record(record).to_dict()

@@ -25,10 +25,16 @@ from quantumflux.browser import page_actions, page_trade
 from quantumflux.browser.page import PAGE_ERRORS, PageError, TradingPage
 from quantumflux.config import Settings
 from quantumflux.core.model import Deal, Direction, Timeframe
-from quantumflux.core.risk import OrderIntent, RiskDecision, RiskGuard
+from quantumflux.core.risk import OrderIntent, RiskDecision, RiskGuard, RiskLimits
 from quantumflux.services.trading_events import BrokerView, PendingOrder
 from quantumflux.services.trading_result import TradeResult, parse_amount, parse_expiry
-from quantumflux.storage.journal import DuplicateOrderError, JournalError, TradeJournal, TradeRecord
+from quantumflux.storage.journal import (
+    DuplicateOrderError,
+    JournalError,
+    TradeJournal,
+    TradeRecord,
+    default_journal_path,
+)
 
 __all__ = ["TradeResult", "TradingSession", "parse_amount", "parse_expiry"]
 
@@ -59,6 +65,22 @@ class TradingSession:
         self.view.on_closed.append(self._on_deal_closed)
         self.view.on_late.append(self._on_late_answer)
         self._remove_listener = hub.add_listener(self.view.on_event)
+        self._owns_journal = False
+
+    @classmethod
+    def create(cls, settings: Settings, hub: Any, host: str | None = None, port: int | None = None,
+               limits: RiskLimits | None = None, **options: Any) -> TradingSession:
+        """A session with the default journal (``<data_root>/data_output/journal``) and guard.
+
+        ``limits`` default to :class:`RiskLimits` with ``allow_real`` from the config; the journal is
+        closed by ``close()``. ``options`` go to the constructor (``page``, ``confirm_timeout`` …).
+        """
+        journal = TradeJournal(default_journal_path(settings.data_root))
+        guard = RiskGuard(limits or RiskLimits(allow_real=settings.allow_real_trading))
+        session = cls(settings, hub, host or settings.chrome_host, port or settings.chrome_port, journal, guard,
+                      **options)
+        session._owns_journal = True
+        return session
 
     # ------------------------------------------------------------------ page
 
@@ -305,6 +327,8 @@ class TradingSession:
         if self._page is not None and self._owns_page:
             self._page.detach()
             self._page = None
+        if self._owns_journal:
+            self.journal.close()
 
 
 def _with_allow_real(guard: RiskGuard, allow: bool) -> Any:
