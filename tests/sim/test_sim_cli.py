@@ -48,3 +48,11 @@ def test_sim_command_serves_until_sigterm():
 def test_sim_command_refuses_bad_options(argv, message, capsys):
     assert main(argv) == 2
     assert message in capsys.readouterr().err
+
+
+def test_sim_command_reports_a_busy_port(capsys):
+    from quantumflux.sim import PracticeBroker
+
+    with PracticeBroker(assets=2) as busy:
+        assert main(["sim", "--port", str(busy.port), "--assets", "2"]) == 1
+    assert "address already in use" in capsys.readouterr().err
