@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from quantumflux.config import Settings, user_data_dir
 from quantumflux.gui.controller import Notice, TerminalController
@@ -32,18 +34,16 @@ class Terminal:
         broker_options: dict | None = None,
         stale_after: float = 5.0,
         historical_after: float = 30.0,
+        api_factory: Callable[[Settings, Any], Any] | None = None,
     ) -> Terminal:
+        """``api_factory(settings, hub)`` builds the embedded API (given by the entry point: gui never imports api)."""
         stored = StoredHistory.from_settings(settings)
         state = MarketState(stored_history=stored, stale_after=stale_after, historical_after=historical_after)
         window = TerminalWindow(settings_file=settings_file or user_data_dir() / "terminal.ini")
         session = TerminalSession(settings, demo=demo, broker_options=dict(broker_options or {}))
-        def api_factory() -> object:
-            from quantumflux.gui.api_server import EmbeddedApi
-
-            return EmbeddedApi(settings, session.hub)
-
         controller = TerminalController(window, state, stored_assets=stored.assets, status_source=session.status,
-                                        data_dir=str(settings.realtime_dir), api_factory=api_factory)
+                                        data_dir=str(settings.realtime_dir),
+                                        api_factory=(lambda: api_factory(settings, session.hub)) if api_factory else None)
         return cls(window, controller, session, state)
 
     def start(self) -> Terminal:

@@ -46,7 +46,9 @@ def run(args: argparse.Namespace) -> int:
 
     settings = load_settings(chrome_port=getattr(args, "port", None), data_root=getattr(args, "data_dir", None))
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    terminal = Terminal.build(settings, demo=bool(getattr(args, "demo", False))).start()
+    from quantumflux.api.embedded import EmbeddedApi
+
+    terminal = Terminal.build(settings, demo=bool(getattr(args, "demo", False)), api_factory=EmbeddedApi).start()
     window = terminal.window
     stop_requested: list[int] = []
 

@@ -1,7 +1,7 @@
-"""The API server started from the terminal: uvicorn on the Qt event loop through qasync.
+"""The API server embedded in another asyncio loop (the terminal's Qt loop, through qasync).
 
 The terminal runs on a ``qasync.QEventLoop``; this schedules ``uvicorn.Server.serve()`` as
-an asyncio task on it, so the API and the GUI share one thread and one loop. Signal
+an asyncio task on the running loop, so the API and the GUI share one thread and one loop. Signal
 handling stays with the terminal (uvicorn's own handlers are not installed).
 """
 
