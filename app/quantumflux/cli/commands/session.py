@@ -6,7 +6,8 @@ import argparse
 import time
 from typing import Any
 
-from quantumflux.cli.commands._trading import add_common, emit, trading_session, warn
+from quantumflux.cli.commands._trading import add_common, emit, page_errors, trading_session, warn
+from quantumflux.cli.main import EXIT_ERROR, CommandError
 
 _FIELDS = ("balance", "account", "open_trades", "connected", "authenticated", "asset", "period")
 
@@ -24,12 +25,22 @@ def run(args: argparse.Namespace) -> int:
     from quantumflux.services.session_monitor import SessionMonitor
 
     with trading_session(args) as session:
+        view = session.view
         if args.refresh:
-            session.page.reload()
-        deadline = time.monotonic() + max(0.0, args.sample)
-        while time.monotonic() < deadline and not (session.view.balances and session.view.open_deals is not None):
-            time.sleep(0.1)
-        report = SessionMonitor(session.page, session.view, session.hub).snapshot()
+            since = time.time()  # capture events carry wall-clock receive times
+            try:
+                session.page.reload()
+            except page_errors() as exc:
+                raise CommandError(f"session: cannot reload the page: {exc}", EXIT_ERROR) from exc
+            view.wait_for_lists(since, max(args.sample, 10.0))
+        else:
+            with view.changed:
+                view.changed.wait_for(lambda: bool(view.balances) and view.open_deals is not None,
+                                      max(0.0, args.sample))
+        try:
+            report = SessionMonitor(session.page, session.view, session.hub).snapshot()
+        except page_errors() as exc:
+            raise CommandError(f"session: {exc}", EXIT_ERROR) from exc
     lines = [f"{'':<14}{'page':>16}{'broker':>16}"]
     for name in _FIELDS:
         lines.append(f"{name.replace('_', ' '):<14}{_show(getattr(report.page, name)):>16}"
