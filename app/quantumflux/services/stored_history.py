@@ -20,6 +20,19 @@ from quantumflux.storage.loader import list_available, load_candles
 log = logging.getLogger(__name__)
 
 
+def sample_data_dir(settings: Settings) -> Path:
+    """``<data_root>/sample`` in a checkout; the installed ``quantumflux.sample_data`` otherwise."""
+    local = Path(settings.data_root) / "sample"
+    if local.exists():
+        return local
+    try:
+        from importlib import resources
+
+        return Path(str(resources.files("quantumflux.sample_data")))
+    except ModuleNotFoundError:
+        return local
+
+
 class StoredHistory:
     """1-minute candles per asset from every stored source; callable as ``stored(asset)``."""
 
@@ -30,7 +43,7 @@ class StoredHistory:
     def from_settings(cls, settings: Settings, include_sample: bool = True) -> StoredHistory:
         dirs = [settings.realtime_dir / "1M_candle_data", settings.collect_dir / "1M_candles"]
         if include_sample:
-            dirs.append(Path(settings.data_root) / "sample")
+            dirs.append(sample_data_dir(settings))
         return cls(dirs)
 
     def assets(self) -> list[str]:
