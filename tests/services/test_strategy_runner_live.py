@@ -123,7 +123,12 @@ def test_every_paper_result_follows_the_brokers_own_price_path(live: LiveRun) ->
         assert (record.status, record.outcome, record.open_price, record.close_price) == (
             "closed", outcome, entry, exit_price)
         assert record.profit == pytest.approx(profit)
-    assert not [t for t in live.ab.paper.finished if t.status == "unknown"]  # no gap in this run
+    unknown = [t for t in live.ab.paper.finished if t.status == "unknown"]
+    # no gap in this run: only trades still open when the runner stopped are unknown (never guessed)
+    assert all(t.reason == "exit not seen: the runner stopped before the expiry" for t in unknown)
+    for trade in unknown:
+        record = live.ab_journal.get(trade.client_id)
+        assert record is not None and (record.status, record.outcome) == ("confirmed", None)
 
 
 def test_signals_come_from_closed_candles_only(live: LiveRun) -> None:
