@@ -30,74 +30,31 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from quantumflux.core.backtest import Comparison, compare
 from quantumflux.core.candles import CandleArrays, CandleBook
-from quantumflux.core.model import Candle, Direction, Signal, Tick, Timeframe, normalise_symbol
+from quantumflux.core.model import Candle, Signal, Tick, Timeframe, normalise_symbol
 from quantumflux.core.protocol import events as ev
 from quantumflux.core.risk import RiskGuard
 from quantumflux.core.strategies import NotReady, Strategy, StrategyRegistry, StrategyState, default_registry
 from quantumflux.services.paper import PaperExecutor, PaperTrade
 from quantumflux.services.strategy_performance import live_metrics, strategy_label, strategy_report
+from quantumflux.services.strategy_runner_types import (
+    MODES,
+    Executor,
+    RunnerEvent,
+    StrategyStatus,
+    account_of,
+    check_setup,
+    seconds_of,
+)
 from quantumflux.storage.journal import TradeJournal
 
+__all__ = ["MODES", "Executor", "RunnerEvent", "StrategyRunner", "StrategyStatus"]
+
 log = logging.getLogger(__name__)
-MODES = ("paper", "demo", "real")
 HistoryProvider = Callable[[str, int], CandleArrays | None]
-
-
-class Executor(Protocol):
-    """What places demo/real orders: ``TradingSession.place`` has this signature."""
-
-    def place(self, asset: str, direction: Direction | str, amount: float, expiry: int | str,
-              source: str = "manual", client_id: str | None = None, real: bool = False) -> Any: ...
-
-
-@dataclass(frozen=True, slots=True)
-class RunnerEvent:
-    """Something the runner did: ``kind`` is signal, order, settled, unknown or error."""
-
-    kind: str
-    strategy: str
-    asset: str
-    time: float
-    data: Mapping[str, Any] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "strategy": self.strategy, "asset": self.asset, "time": self.time, **self.data}
-
-
-@dataclass(frozen=True, slots=True)
-class StrategyStatus:
-    """One enabled strategy: its set-up and its live counters (``refusals`` by guard rule)."""
-
-    label: str
-    name: str
-    params: Mapping[str, Any]
-    assets: tuple[str, ...]
-    timeframe: int
-    expiry: int
-    mode: str
-    stake: float
-    candles: int
-    waiting: str | None  # why it cannot decide yet (warm-up), None once it can
-    signals: int
-    orders: int
-    refused: int
-    refusals: Mapping[str, int]
-    failed: int
-    open: int
-    closed: int
-    unknown: int
-    pnl: float
-    last_signal: Mapping[str, Any] | None
-
-    def to_dict(self) -> dict[str, Any]:
-        data = {name: getattr(self, name) for name in self.__slots__}  # type: ignore[attr-defined]
-        data["params"], data["refusals"], data["assets"] = dict(self.params), dict(self.refusals), list(self.assets)
-        data["timeframe_label"] = str(Timeframe(self.timeframe))
-        return data
 
 
 @dataclass(eq=False)
@@ -210,9 +167,9 @@ class StrategyRunner:
         params = dict(params or {})
         strategy = self.registry.create(name, params)
         seconds = Timeframe.parse(timeframe).seconds
-        expiry_seconds = _seconds(expiry) if expiry is not None else seconds
+        expiry_seconds = seconds_of(expiry) if expiry is not None else seconds
         assets = tuple(dict.fromkeys(a.strip() for a in assets if a and a.strip()))
-        _check_setup(mode, assets, stake, expiry_seconds, self.executor is not None, self.allow_real)
+        check_setup(mode, assets, stake, expiry_seconds, self.executor is not None, self.allow_real)
         label = label or strategy_label(name, {key: getattr(strategy.config, key) for key in params})
         running = _Running(label, strategy, params, assets, frozenset(normalise_symbol(a) for a in assets),
                            seconds, expiry_seconds, mode, float(stake))
@@ -243,13 +200,13 @@ class StrategyRunner:
         trades per day and the backtest statistics of the live trades."""
         with self._lock:
             runs = list(self._running.values())
-        return [strategy_report(self.journal, r.label, account=_account(r.mode), window=window) for r in runs]
+        return [strategy_report(self.journal, r.label, account=account_of(r.mode), window=window) for r in runs]
 
     def compare(self, baseline: str, challenger: str) -> Comparison:
         """Live A/B: the win rates of two strategies' closed trades, with the backtest's test and verdict."""
         with self._lock:
             modes = {label: self._running[label].mode for label in (baseline, challenger) if label in self._running}
-        metrics = [live_metrics(self.journal.list(status="closed", strategy=label, account=_account(modes.get(label))))
+        metrics = [live_metrics(self.journal.list(status="closed", strategy=label, account=account_of(modes.get(label))))
                    for label in (baseline, challenger)]
         return compare(baseline, metrics[0], challenger, metrics[1])
 
@@ -415,7 +372,7 @@ class StrategyRunner:
     # --------------------------------------------------------------- status
 
     def _status(self, running: _Running) -> StrategyStatus:
-        records = self.journal.list(strategy=running.label, account=_account(running.mode))
+        records = self.journal.list(strategy=running.label, account=account_of(running.mode))
         closed = [r for r in records if r.status == "closed"]
         still_open = [r for r in records if r.status in ("pending", "confirmed", "unconfirmed")]
         unknown = running.counts["unknown"]
@@ -426,29 +383,3 @@ class StrategyRunner:
             c["refused"], dict(running.refusals), c["failed"], max(0, len(still_open) - unknown), len(closed),
             unknown, round(sum(r.profit or 0.0 for r in closed), 10), running.last_signal,
         )
-
-
-def _account(mode: str | None) -> str:
-    return "paper" if mode in (None, "paper") else mode
-
-
-def _seconds(value: int | str) -> int:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    return Timeframe.parse(value).seconds
-
-
-def _check_setup(mode: str, assets: tuple[str, ...], stake: float, expiry: int, has_executor: bool,
-                 allow_real: bool) -> None:
-    if mode not in MODES:
-        raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
-    if not assets:
-        raise ValueError("give at least one asset")
-    if not (isinstance(stake, int | float) and stake > 0):
-        raise ValueError(f"stake must be a positive amount, got {stake!r}")
-    if expiry <= 0:
-        raise ValueError(f"expiry must be positive, got {expiry}")
-    if mode == "real" and not allow_real:
-        raise ValueError("real-account trading is off: set allow_real_trading in the config and pass --real")
-    if mode in ("demo", "real") and not has_executor:
-        raise ValueError(f"{mode} trading needs an attached trading session (the page); paper needs none")
