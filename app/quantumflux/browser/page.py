@@ -102,6 +102,35 @@ def find_chromedriver(explicit: str | Path | None = None) -> Path:
     raise PageError("chromedriver not found: install it (Debian: chromium-driver) or pass its path")
 
 
+_SNAPSHOT = """
+const [wanted] = arguments;
+const out = {};
+for (const [name, candidates] of Object.entries(wanted)) {
+  out[name] = null;
+  for (let index = 0; index < candidates.length; index++) {
+    let nodes = [];
+    try { nodes = document.querySelectorAll(candidates[index]); } catch (error) { continue; }
+    if (!nodes.length) continue;
+    const node = nodes[0];
+    out[name] = {element: node, index: index, text: (node.textContent || '').trim(),
+                 value: node.value === undefined ? null : String(node.value)};
+    break;
+  }
+}
+return out;
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class ElementState:
+    """One element read by :meth:`TradingPage.snapshot`: the element, which selector matched, its text/value."""
+
+    element: WebElement
+    index: int
+    text: str
+    value: str | None
+
+
 @dataclass(frozen=True, slots=True)
 class Resolution:
     """Which selector of a logical name matched: ``index`` 0 is the first choice."""
@@ -207,6 +236,14 @@ class TradingPage:
             if found:
                 return Resolution(name, selector, index, len(found)), list(found)
         return None
+
+    def snapshot(self, *names: str) -> dict[str, ElementState | None]:
+        """Resolve several names (same first-match-wins fallback rule) and read them in one round trip."""
+        wanted = {name: list(self.candidates(name)) for name in names}
+        found = self.driver.execute_script(_SNAPSHOT, wanted) or {}
+        return {name: None if not found.get(name) else ElementState(
+            found[name]["element"], int(found[name]["index"]), found[name]["text"], found[name]["value"])
+            for name in names}
 
     def _matches_any(self, name: str) -> bool:
         return self.resolve(name) is not None

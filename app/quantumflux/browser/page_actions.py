@@ -196,7 +196,10 @@ def switch_asset(page: TradingPage, asset: str, label: str | None = None) -> Ass
     ``label`` (the broker's label, when known) lets the current asset be recognised without a lookup.
     """
     with page.lock:
-        shown = current_asset_label(page)
+        current = page.snapshot("current_asset")["current_asset"]
+        if current is None:
+            raise SelectorError("current_asset", page.candidates("current_asset"))
+        shown = current.text
         if normalise(shown) in (normalise(asset), normalise(label or "")):
             return AssetRow(asset, shown, None, True, current=True)
         favorite = next((row for row in favorites(page) if matches(row, asset)), None)

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
-from quantumflux.browser.page import PageError, TradingPage, parse_number, text_of
+from quantumflux.browser.page import PageError, SelectorError, TradingPage, parse_number, text_of
 from quantumflux.core.model import Direction
 
 _BUTTONS = {Direction.CALL: "call_button", Direction.PUT: "put_button"}
@@ -58,14 +59,17 @@ def amount_text(amount: float) -> str:
 def set_amount(page: TradingPage, amount: float) -> None:
     """Type the stake and check the field holds it."""
     with page.lock:
-        text = amount_text(amount)
         field = page.find("amount_input")
-        if parse_number(field.get_attribute("value")) == round(amount, 2):
-            return
-        field.clear()
-        field.send_keys(text)
-        page.until(lambda: parse_number(field.get_attribute("value")) == round(amount, 2),
-                   message=f"the amount field to show {text}")
+        if parse_number(field.get_attribute("value")) != round(amount, 2):
+            _type_amount(page, field, amount)
+
+
+def _type_amount(page: TradingPage, field: Any, amount: float) -> None:
+    text = amount_text(amount)
+    field.clear()
+    field.send_keys(text)
+    page.until(lambda: parse_number(field.get_attribute("value")) == round(amount, 2),
+               message=f"the amount field to show {text}")
 
 
 def set_expiry(page: TradingPage, seconds: int) -> None:
@@ -96,10 +100,17 @@ def set_expiry(page: TradingPage, seconds: int) -> None:
 
 def prepare_order(page: TradingPage, direction: Direction, amount: float, expiry: int) -> None:
     """Check the button exists, fill amount and expiry (each verified as shown); nothing is clicked to trade."""
+    button = _BUTTONS[Direction.parse(direction)]
     with page.lock:
-        page.find(_BUTTONS[Direction.parse(direction)])  # SelectorError before touching anything
-        set_amount(page, amount)
-        set_expiry(page, expiry)
+        state = page.snapshot(button, "amount_input", "expiry_value")  # one round trip for the usual case
+        for name, found in state.items():
+            if found is None:
+                raise SelectorError(name, page.candidates(name))  # before touching anything
+        amount_state, expiry_state = state["amount_input"], state["expiry_value"]
+        if parse_number(amount_state.value) != round(amount, 2):  # type: ignore[union-attr]
+            _type_amount(page, amount_state.element, amount)  # type: ignore[union-attr]
+        if parse_clock(expiry_state.text) != expiry:  # type: ignore[union-attr]
+            set_expiry(page, expiry)
 
 
 def click_direction(page: TradingPage, direction: Direction) -> None:
