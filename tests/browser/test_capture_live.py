@@ -144,3 +144,13 @@ def test_capture_resumes_after_the_browser_is_killed(
         hub.stop()
         if replacement is not None:
             replacement.stop()
+
+
+def test_chrome_status_sees_the_logged_in_socket(browser: BrowserProcess, broker: PracticeBroker) -> None:
+    from quantumflux.cli.commands.chrome import collect_status
+
+    report = collect_status("127.0.0.1", browser.port, sample=10)
+    assert report["browser"] and any(tab["url"].startswith(broker.url) for tab in report["tabs"])
+    assert report["broker_socket"] and report["authenticated"] and not report["login_rejected"]
+    assert any(s["pocketoption"] and (s["ticks"] > 0 or s["login"] == "ok") for s in report["sockets"])
+    assert broker.page_session not in str(report)
