@@ -241,7 +241,8 @@ class Collector:
             connection = "no socket"
         else:
             connection = "live"
-        login = "ok" if state.authenticated else "rejected" if state.login_rejected_seen else "unknown"
+        streaming = any(s.ticks and s.login != "rejected" for s in state.broker_sockets)
+        login = "ok" if state.authenticated or streaming else "rejected" if state.login_rejected_seen else "unknown"
         return CollectorStatus(
             connection=connection,
             assets=tuple(sorted(self._assets)),
