@@ -107,61 +107,97 @@ class BaselineCandlestickItem(pg.GraphicsObject):
         return QtCore.QRectF(self.picture.boundingRect())
 
 
-def bench_chart(count: int) -> Timer:
-    data = make_candles(count)
-    chart = CandleChart(show_volume=True)
-    chart.resize(*SIZE)
-    chart.show()
-    pump()
-    timer = Timer()
-    timer("first_paint", lambda: (chart.set_data(*data), pump(), chart.grab()))
-    last_time, last_close = data[0][-1], data[4][-1]
-    rng = np.random.default_rng(1)
-    price = [last_close]
+class ChartRun:
+    """One shown ``CandleChart`` with ``count`` candles and the actions that are timed on it."""
 
-    def tick(full: bool) -> None:
-        price[0] += rng.normal(0, 0.0001)
-        p = price[0]
-        chart.update_forming(Candle("BENCH", 60, last_time + 60, last_close, max(p, last_close) + 0.0001,
-                                    min(p, last_close) - 0.0001, p, 10))
-        chart.flush()
-        chart.grab() if full else pump()
+    def __init__(self, count: int) -> None:
+        self.count = count
+        self.data = make_candles(count)
+        self.chart = CandleChart(show_volume=True)
+        self.chart.resize(*SIZE)
+        self.chart.show()
+        self.view = self.chart.price_pane.view
+        self.timer = Timer()
+        self.price = float(self.data[4][-1])
+        self.rng = np.random.default_rng(1)
+        pump()
 
-    for _ in range(20):
-        tick(False)
-    before = chart.forming_item.paints
+    def first_paint(self) -> None:
+        self.timer("first_paint", lambda: (self.chart.set_data(*self.data), pump(), self.chart.grab()))
+
+    def tick(self, name: str = "", full: bool = False) -> None:
+        last_time, last_close = self.data[0][-1], float(self.data[4][-1])
+
+        def action() -> None:
+            self.price += self.rng.normal(0, 0.0001)
+            p = self.price
+            self.chart.update_forming(Candle("BENCH", 60, last_time + 60, last_close, max(p, last_close) + 1e-4,
+                                             min(p, last_close) - 1e-4, p, 10))
+            self.chart.flush()
+            self.chart.grab() if full else pump()
+
+        self.timer(name, action) if name else action()
+
+    def pan(self, name: str, fraction: float) -> None:
+        def action() -> None:
+            (x0, x1), _ = self.view.viewRange()
+            shift = (x1 - x0) * fraction
+            self.view.setXRange(x0 + shift, x1 + shift, padding=0)
+            pump()
+
+        self.timer(name, action)
+
+    def zoom(self, name: str, factor: float) -> None:
+        def action() -> None:
+            (x0, x1), _ = self.view.viewRange()
+            middle, half = (x0 + x1) / 2, (x1 - x0) / 2 * factor
+            self.view.setXRange(middle - half, middle + half, padding=0)
+            pump()
+
+        self.timer(name, action)
+
+    def show_all(self) -> None:
+        self.view.setXRange(-self.count * 0.02, self.count * 1.02, padding=0)
+        pump()
+
+    def close(self) -> None:
+        self.chart.close()
+        self.chart.deleteLater()
+        pump()
+        gc.collect()
+
+
+def bench_charts(counts: tuple[int, ...]) -> dict[int, Timer]:
+    """Measure every size, interleaving the sizes action by action so that a busy machine slows
+    them alike (the 1M / 10k tick ratio is then about the chart, not about when it ran)."""
+    runs = [ChartRun(count) for count in counts]
+    for run in runs:
+        run.first_paint()
+    for run in runs:
+        for _ in range(20):
+            run.tick()
+    before = [run.chart.forming_item.paints for run in runs]
     for _ in range(300):
-        timer("tick", lambda: tick(False))
-    if chart.forming_item.paints < before + 300:
-        raise RuntimeError("a tick repaint did not paint the forming candle: the measurement is wrong")
+        for run in runs:
+            run.tick("tick")
+    for run, painted in zip(runs, before, strict=True):
+        if run.chart.forming_item.paints < painted + 300:
+            raise RuntimeError("a tick repaint did not paint the forming candle: the measurement is wrong")
     for _ in range(60):
-        timer("tick_full_grab", lambda: tick(True))
-    view = chart.price_pane.view
-
-    def pan(fraction: float) -> None:
-        (x0, x1), _ = view.viewRange()
-        shift = (x1 - x0) * fraction
-        view.setXRange(x0 + shift, x1 + shift, padding=0)
-        pump()
-
-    def zoom(factor: float) -> None:
-        (x0, x1), _ = view.viewRange()
-        middle, half = (x0 + x1) / 2, (x1 - x0) / 2 * factor
-        view.setXRange(middle - half, middle + half, padding=0)
-        pump()
-
+        for run in runs:
+            run.tick("tick_full_grab", full=True)
     for i in range(60):
-        timer("pan", lambda i=i: pan(-0.1 if i % 20 < 10 else 0.1))
-    view.setXRange(-count * 0.02, count * 1.02, padding=0)
-    pump()
+        for run in runs:
+            run.pan("pan", -0.1 if i % 20 < 10 else 0.1)
+    for run in runs:
+        run.show_all()
     for i in range(40):
-        timer("pan_zoom_all", lambda i=i: zoom(0.9 if i % 2 else 1 / 0.9))
-        timer("pan_zoom_all", lambda i=i: pan(-0.1 if i % 2 else 0.1))
-    chart.close()
-    chart.deleteLater()
-    pump()
-    gc.collect()
-    return timer
+        for run in runs:
+            run.zoom("pan_zoom_all", 0.9 if i % 2 else 1 / 0.9)
+            run.pan("pan_zoom_all", -0.1 if i % 2 else 0.1)
+    for run in runs:
+        run.close()
+    return {run.count: run.timer for run in runs}
 
 
 def bench_close(count: int) -> Timer:
@@ -231,7 +267,7 @@ def bench_baseline(count: int, repeats: int) -> Timer:
 def main() -> None:
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
     started = time.perf_counter()
-    ours = {count: bench_chart(count) for count in (10_000, 1_000_000)}
+    ours = bench_charts((10_000, 1_000_000))
     closing = bench_close(1_000_000)
     base = {10_000: bench_baseline(10_000, repeats=5), 1_000_000: bench_baseline(1_000_000, repeats=0)}
     print(f"CandleChart benchmark: offscreen {SIZE[0]}x{SIZE[1]}, price + volume panes; milliseconds, "

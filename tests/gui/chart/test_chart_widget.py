@@ -268,3 +268,32 @@ def test_time_axis_labels_at_every_zoom(chart):
         labels = axis.tickStrings(values, 1, 1)
         assert 3 <= len(values) <= 12
         assert all(re.match(pattern, label) for label in labels), labels
+
+
+def test_indicators_on_candle_close_match_a_full_recompute(chart):
+    data = make_candles(6000)
+    chart.set_data(*data)
+    ids = {name: chart.add_indicator(name) for name in ("ema", "rsi", "macd", "bbands", "atr")}
+    stores = {name: dict(chart._indicators[indicator_id]._store) for name, indicator_id in ids.items()}
+    closes = list(data[4])
+    columns = {name: list(values) for name, values in zip(("time", "open", "high", "low", "close"), data, strict=False)}
+    for step in range(1, 41):
+        price = closes[-1] + (-1) ** step * 0.0003 * step
+        candle = Candle("X", 60, columns["time"][-1] + 60, closes[-1], max(closes[-1], price) + 1e-4,
+                        min(closes[-1], price) - 1e-4, price, 1)
+        for name, value in zip(("time", "open", "high", "low", "close"), (candle.time, candle.open, candle.high,
+                                                                           candle.low, candle.close), strict=True):
+            columns[name].append(value)
+        chart.append_closed(candle)
+        if step % 7 == 0 or step == 40:  # several candles per frame as well as one
+            chart.flush()
+    full = {name: np.asarray(values) for name, values in columns.items()}
+    for name, indicator_id in ids.items():
+        spec = indicators.INDICATORS[name]
+        expected = spec.compute(full)
+        shown = chart._indicators[indicator_id].values
+        assert chart._indicators[indicator_id]._store == stores[name]  # extended in place, not recomputed
+        for output, values in expected.items():
+            assert len(shown[output]) == 6040
+            np.testing.assert_allclose(shown[output], values, rtol=1e-9, atol=1e-12, equal_nan=True,
+                                       err_msg=f"{name}.{output}")

@@ -12,6 +12,7 @@ import numpy as np
 
 from quantumflux.core.indicators import INDICATORS, IndicatorSpec
 from quantumflux.gui.chart.layers import HistogramLayer, Layer, LineLayer, VolumeLayer
+from quantumflux.gui.chart.series import GrowableArray
 from quantumflux.gui.theme import Palette
 
 #: Horizontal guides and fixed Y ranges of oscillator panes.
@@ -19,6 +20,11 @@ GUIDES: dict[str, tuple[float, ...]] = {"rsi": (30.0, 70.0), "stoch": (20.0, 80.
 FIXED_RANGES: dict[str, tuple[float, float]] = {"rsi": (0.0, 100.0), "stoch": (0.0, 100.0)}
 #: Built into the chart rather than computed by core: tick volume.
 VOLUME = "volume"
+#: Incremental update on candle close: tail length (minimum, and per period of the longest parameter)
+#: and the most candles appended at once before falling back to a full recompute.
+TAIL_MINIMUM = 4096
+TAIL_PER_PERIOD = 50
+MAX_INCREMENT = 256
 
 
 def available() -> list[str]:
@@ -38,6 +44,7 @@ class ChartIndicator:
     color_index: int
     pane: object | None = None
     values: dict[str, np.ndarray] = field(default_factory=dict)
+    _store: dict[str, GrowableArray] = field(default_factory=dict)
 
     @property
     def label(self) -> str:
@@ -50,11 +57,33 @@ class ChartIndicator:
     def separate(self) -> bool:
         return self.spec is None or self.spec.pane != "price"
 
-    def recompute(self, columns: dict[str, np.ndarray]) -> None:
-        """Batch recompute over the closed candles (no-op for volume, which reads the buffer)."""
+    @property
+    def tail_length(self) -> int:
+        """Candles of history enough to reproduce the newest values exactly (to float precision):
+        recursive indicators (EMA, RSI, MACD, ATR) forget their seed after a few dozen periods."""
+        longest = max([int(v) for v in {**self.spec.defaults, **self.params}.values()] + [1])
+        return max(TAIL_MINIMUM, TAIL_PER_PERIOD * longest)
+
+    def recompute(self, columns: dict[str, np.ndarray], full: bool = True) -> None:
+        """Compute over the closed candles (no-op for volume, which reads the buffer).
+
+        With ``full=False`` and a few candles appended since the last run, only the newest values
+        are computed, over a tail of ``tail_length`` candles, and appended: O(tail), not O(history).
+        Earlier values never change (indicators are causal)."""
         if self.spec is None:
             return
-        self.values = self.spec.compute(columns, **self.params)
+        size = len(columns["close"])
+        done = len(next(iter(self._store.values()))) if self._store else 0
+        appended = size - done
+        tail = self.tail_length
+        if not full and 0 < appended <= MAX_INCREMENT and done >= tail:
+            window = {name: columns[name][size - tail - appended:] for name in self.spec.inputs}
+            for output, values in self.spec.compute(window, **self.params).items():
+                self._store[output].extend(np.asarray(values)[-appended:])
+        elif full or appended:
+            computed = self.spec.compute(columns, **self.params)
+            self._store = {output: GrowableArray(values) for output, values in computed.items()}
+        self.values = {output: stored.view() for output, stored in self._store.items()}
         for output, layer in self.layers.items():
             layer.set_values(self.values[output])
 
@@ -86,15 +115,13 @@ def build(indicator_id: int, name: str, params: dict[str, float], palette: Palet
     spec = INDICATORS.get(name)
     if spec is None:
         raise ValueError(f"unknown indicator {name!r} (available: {', '.join(available())})")
-    values = spec.compute(columns, **params)  # raises on bad parameters before anything is drawn
+    spec.compute({name: np.zeros(0) for name in spec.inputs}, **params)  # bad parameters raise here
     layers: dict[str, Layer] = {}
     for output in spec.outputs:
         layers[output] = HistogramLayer(palette.volume_up, palette.volume_down) if output == "hist" \
             else LineLayer(palette.series[0])
     indicator = ChartIndicator(indicator_id, name, dict(params), spec, layers, color_index)
-    indicator.values = values
-    for output, layer in layers.items():
-        layer.set_values(values[output])
+    indicator.recompute(columns)
     indicator.apply_palette(palette)
     return indicator
 

@@ -72,6 +72,32 @@ class CandleBuffer:
         return tuple(float(v) for v in self._data[:, index])
 
 
+class GrowableArray:
+    """A float64 array with amortised O(1) appends; ``view()`` is the filled part (no copy)."""
+
+    def __init__(self, values: Array) -> None:
+        values = np.asarray(values, dtype=np.float64)
+        self._data = np.empty(max(1024, len(values) + max(4096, len(values) // 4)), dtype=np.float64)
+        self._data[: len(values)] = values
+        self._size = len(values)
+
+    def __len__(self) -> int:
+        return self._size
+
+    def extend(self, values: Array) -> None:
+        values = np.asarray(values, dtype=np.float64)
+        needed = self._size + len(values)
+        if needed > len(self._data):
+            grown = np.empty(max(needed, len(self._data) * 2), dtype=np.float64)
+            grown[: self._size] = self._data[: self._size]
+            self._data = grown
+        self._data[self._size : needed] = values
+        self._size = needed
+
+    def view(self) -> Array:
+        return self._data[: self._size]
+
+
 @dataclass
 class Level:
     """One aggregation level: ``factor`` base candles per bucket, in growable arrays."""

@@ -182,7 +182,7 @@ class CandleChart(ChartNavigation, QtWidgets.QWidget):
             return
         self.frames += 1
         if "history" in dirty:
-            self._recompute_indicators()
+            self._recompute_indicators(full=False)
             self._relayout_markers()
             if self._follow_live:
                 self._scroll_to_live()
@@ -270,10 +270,10 @@ class CandleChart(ChartNavigation, QtWidgets.QWidget):
     def _columns(self) -> dict[str, np.ndarray]:
         return {name: self._buffer.column(name) for name in COLUMNS}
 
-    def _recompute_indicators(self) -> None:
+    def _recompute_indicators(self, full: bool = True) -> None:
         columns = self._columns()
         for indicator in self._indicators.values():
-            indicator.recompute(columns)
+            indicator.recompute(columns, full=full)
 
     def add_indicator(self, name: str, **params: float) -> int:
         """Add ``name`` (a ``quantumflux.core.indicators.INDICATORS`` key or ``"volume"``); returns its id."""
