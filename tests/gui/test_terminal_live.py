@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from quantumflux.config import Settings
+from quantumflux.core.model import Outcome
 from quantumflux.core.source import SourceState
 from quantumflux.services.terminal_session import free_port
 
@@ -93,6 +94,21 @@ def test_terminal_goes_live_isolates_assets_recomputes_and_senses_the_source(ter
     panel.toggle.setChecked(False)
     tick_files = list((term.session.settings.realtime_dir / "1M_tick_data").glob("*.csv"))
     assert tick_files and all(f.read_text().startswith("timestamp,asset,price") for f in tick_files)
+
+    # A demo trade from the ticket: positions, then closed trades with the broker's own result.
+    ticket = term.window.ticket
+    qtbot.waitUntil(lambda: ticket.call_button.isEnabled(), timeout=10000)
+    ticket.amount.setValue(3)
+    ticket.expiry.setCurrentIndex(ticket.expiry.findData(5))
+    ticket.call_button.click()
+    qtbot.waitUntil(lambda: len(ticket.open_deals()) == 1, timeout=30000)
+    qtbot.waitUntil(lambda: len(ticket.closed_deals()) == 1, timeout=30000)
+    deal = ticket.closed_deals()[0]
+    entry = next(e for e in term.session.broker.ledger if e.status != "failed")
+    assert deal.asset == other == entry.asset and deal.amount == 3.0
+    assert deal.profit == pytest.approx(entry.profit, abs=0.005)
+    assert entry.closed and deal.outcome is Outcome.from_profit(entry.profit, closed=True)
+    assert any("CALL" in line.upper() for line in term.window.log.lines())
 
     # Broker gone: STALE, then HISTORICAL; back: LIVE again.
     broker = term.session.broker

@@ -23,6 +23,7 @@ class Terminal:
     controller: TerminalController
     session: TerminalSession
     state: MarketState
+    trading: Any = None
 
     @classmethod
     def build(
@@ -56,10 +57,21 @@ class Terminal:
 
             self.controller.collector = CollectorControl(self.session.hub, self.session.settings)
             self.window.collector_panel.toggle.setEnabled(True)
+            self._attach_trading()
         self.controller.start()
         self.window.show()
         return self
 
+    def _attach_trading(self) -> None:
+        """Orders from the ticket go through the page of the attached browser (demo account by default)."""
+        from quantumflux.services.trading import TradingSession
+
+        settings = self.session.settings
+        self.trading = TradingSession.create(settings, self.session.hub, settings.chrome_host, self.session.port)
+        self.controller.set_trading(self.trading.trade_handler, self.trading.page_switcher)
+
     def shutdown(self) -> None:
         self.controller.stop()
+        if self.trading is not None:
+            self.trading.close()
         self.session.stop()

@@ -90,6 +90,12 @@ class TerminalController(QObject):
         for name, action in w.indicator_actions.items():
             action.toggled.connect(lambda on, n=name: self._on_indicator_toggled(n, on))
 
+    def set_trading(self, trade_handler: TradeHandler | None, page_switcher: PageSwitcher | None) -> None:
+        """Attach (or detach with None) order placement and page switching."""
+        self._trade_handler = trade_handler
+        self._page_switcher = page_switcher
+        self.refresh_status()
+
     def start(self) -> None:
         remembered = self.window.restore()
         self.timeframe = int(remembered["timeframe"])  # type: ignore[arg-type]

@@ -40,6 +40,7 @@ class TerminalSession:
     hub: CaptureHub | None = None
     _profile_dir: tempfile.TemporaryDirectory[str] | None = None
     _listeners: list[Callable[[], None]] = field(default_factory=list)
+    port: int = 0
 
     def start(self, listener: Callable[[Any], None] | None = None) -> TerminalSession:
         """Start (or attach to) everything; deliver every capture item to ``listener`` when given."""
@@ -54,6 +55,7 @@ class TerminalSession:
                 port, Path(self._profile_dir.name), url=self.broker.url, headless=self.headless_browser,
                 host=host, reuse=False,
             )
+        self.port = port
         self.hub = CaptureHub(host, port)
         if listener is not None:
             self._listeners.append(self.hub.add_listener(listener))
