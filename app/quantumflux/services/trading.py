@@ -22,7 +22,7 @@ from collections.abc import Callable
 from typing import Any
 
 from quantumflux.browser import page_actions, page_trade
-from quantumflux.browser.page import PAGE_ERRORS, PageError, TradingPage
+from quantumflux.browser.page import PAGE_ERRORS, PageError, SelectorError, TradingPage
 from quantumflux.config import Settings
 from quantumflux.core.model import Deal, Direction, Timeframe
 from quantumflux.core.risk import OrderIntent, RiskDecision, RiskGuard, RiskLimits
@@ -145,17 +145,21 @@ class TradingSession:
             return self._fail(client_id, f"page: {_message(exc)}")
         order = self.view.expect(PendingOrder(client_id, record.asset, record.amount, direction, record.expiry,
                                               self._clock(), self.confirm_timeout + record.expiry))
+        click_error = ""
         try:
             page_trade.click_direction(self.page, direction)
-        except PAGE_ERRORS as exc:
+        except SelectorError as exc:  # the button is gone: nothing was clicked
             self.view.forget(order)
             return self._fail(client_id, f"page: {_message(exc)}")
+        except PAGE_ERRORS as exc:  # the click may or may not have happened: only the broker can tell
+            click_error = f"the click reported an error ({_message(exc)}); "
         order.done.wait(self.confirm_timeout)
         if not order.done.is_set() and self.view.abandon(order):
             deal = self.view.find_open_deal(order)
             if deal is None:
-                self.journal.mark_unconfirmed(client_id, f"no broker confirmation within {self.confirm_timeout:g} s "
-                                                         "and no matching deal in updateOpenedDeals; not retried")
+                self._unconfirmed(client_id, f"{click_error}no broker confirmation within "
+                                             f"{self.confirm_timeout:g} s and no matching deal in "
+                                             "updateOpenedDeals; not retried")
                 return self.result(client_id)
             self.view.forget(order)
             self.view.claim(deal.id)
@@ -176,6 +180,12 @@ class TradingSession:
         closed = self.view.closed.get(deal.id)
         if closed is not None:
             self._on_deal_closed(closed)
+
+    def _unconfirmed(self, client_id: str, reason: str) -> None:
+        try:
+            self.journal.mark_unconfirmed(client_id, reason)
+        except JournalError:
+            pass  # a late answer was journalled first (confirmed or failed): that one stands
 
     def _fail(self, client_id: str, reason: str) -> TradeResult:
         self.journal.mark_failed(client_id, reason)
