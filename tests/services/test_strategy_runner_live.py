@@ -20,6 +20,7 @@ from quantumflux.core.strategies import default_registry
 from quantumflux.services.paper import settle
 from quantumflux.services.strategy_runner import RunnerEvent, StrategyRunner
 from quantumflux.services.terminal_session import TerminalSession
+from quantumflux.services.trading import TradingSession
 from quantumflux.storage.journal import TradeJournal
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -62,6 +63,9 @@ class LiveRun:
     strict: StrategyRunner
     ab_journal: TradeJournal
     strict_journal: TradeJournal
+    demo: StrategyRunner
+    demo_journal: TradeJournal
+    ledger: list[Any]
     events: list[RunnerEvent]
     assets: list[str]
     labels: tuple[str, str]
@@ -77,18 +81,26 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Any:
                               broker_options={"seed": 17, "tick_rate": 4.0, "assets": 4})
     ab_journal = TradeJournal(tmp / "ab.sqlite3")
     strict_journal = TradeJournal(tmp / "strict.sqlite3")
+    demo_journal = TradeJournal(tmp / "demo.sqlite3")
     events: list[RunnerEvent] = []
+    trading = None
     try:
         session.start()
+        capture = session.hub.capture
+        demo_guard = RiskGuard(RiskLimits(max_trades_per_hour=3))
+        trading = TradingSession(session.settings, session.hub, capture.host, capture.port, demo_journal, demo_guard)
+        demo = StrategyRunner(session.hub, demo_journal, demo_guard, trading, registry=registry)
         ab = StrategyRunner(session.hub, ab_journal, RiskGuard(OPEN), registry=registry, listener=events.append)
         strict = StrategyRunner(session.hub, strict_journal, RiskGuard(RiskLimits(max_trades_per_hour=2)),
                                 registry=registry)
         ab.start()
         strict.start()
+        demo.start()
         assets = [asset.symbol for asset in session.broker.assets][:4]
         a = ab.enable("momentum", {}, assets, "5s", "5s").label
         b = ab.enable("sma_cross", {"fast": 2, "slow": 3}, assets, "5s", "10s").label
         strict.enable("momentum", {}, assets, "5s", "5s")
+        demo.enable("momentum", {}, assets[:1], "5s", "5s", "demo")
         deadline = time.monotonic() + 20
         while ab.paper.payout(assets[0]) is None:
             assert time.monotonic() < deadline, "the broker's asset list (payouts) never arrived"
@@ -96,14 +108,23 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Any:
         time.sleep(RUN_SECONDS)
         ab.stop()
         strict.stop()
+        demo.drain(0)  # no new signals; the demo deals close at the broker and their results come back
+        deadline = time.monotonic() + 15
+        while demo_journal.list(status=("pending", "confirmed"), account="demo") and time.monotonic() < deadline:
+            time.sleep(0.2)
+        demo.stop()
         emitted = session.broker.emitted_ticks()
         ticks = {}
         for asset in assets:
             rows = sorted((t.time, t.price) for t in emitted if t.asset == asset)
             ticks[asset] = (np.array([r[0] for r in rows]), np.array([r[1] for r in rows]))
-        yield LiveRun(ticks, ab, strict, ab_journal, strict_journal, events, assets, (a, b))
+        yield LiveRun(ticks, ab, strict, ab_journal, strict_journal, demo, demo_journal, session.broker.ledger,
+                      events, assets, (a, b))
     finally:
+        if trading is not None:
+            trading.close()
         session.stop()
+        demo_journal.close()
         ab_journal.close()
         strict_journal.close()
 
@@ -162,3 +183,21 @@ def test_the_guard_refuses_what_it_must_and_says_which_rule(live: LiveRun) -> No
     assert len(placed) == 2 and refused
     assert all(r.reason.startswith("max_trades_per_hour:") for r in refused)
     assert live.strict.status()[0].refusals == {"max_trades_per_hour": len(refused)}
+
+
+def test_demo_mode_places_orders_on_the_page_and_journals_the_brokers_results(live: LiveRun) -> None:
+    records = live.demo_journal.list(account="demo")
+    placed = [r for r in records if r.status in ("confirmed", "closed")]
+    assert placed, [(r.status, r.reason) for r in records]
+    by_deal = {entry.deal_id: entry for entry in live.ledger if entry.deal_id}
+    for record in placed:
+        assert record.source == "momentum" and record.deal_id in by_deal
+        deal = by_deal[record.deal_id]
+        assert deal.is_demo and (deal.asset, deal.amount, deal.direction) == (record.asset, record.amount,
+                                                                              record.direction)
+    closed = [r for r in placed if r.status == "closed"]
+    assert closed, "no demo deal result came back from the broker"
+    for record in closed:
+        assert record.outcome == ("win" if record.profit > 0 else "loss" if record.profit < 0 else "draw")
+    assert all(r.reason.startswith("max_trades_per_hour") for r in records if r.status == "refused")
+    assert live.demo.status()[0].mode == "demo"
