@@ -289,7 +289,7 @@ def main() -> None:
     ratio = ours[1_000_000].median("tick") / ours[10_000].median("tick")
     ratio_cpu = ours[1_000_000].median("tick", cpu=True) / ours[10_000].median("tick", cpu=True)
     print(f"tick at 1M / tick at 10k: {ratio:.2f} wall, {ratio_cpu:.2f} CPU (target <= 1.3)")
-    print(f"candle close at 1M with SMA+BBANDS+RSI+MACD panes (append, full indicator recompute, repaint): "
+    print(f"candle close at 1M with SMA+BBANDS+RSI+MACD (append, indicators extended over a tail window, repaint): "
           f"median {closing.median('close'):.1f} (CPU {closing.median('close', cpu=True):.1f})")
     one = base[1_000_000]
     print(f"baseline at 1M, measured once: recording {one.median('record'):.0f}, render {one.median('render'):.0f}, "
