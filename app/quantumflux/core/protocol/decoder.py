@@ -148,6 +148,8 @@ class Decoder(EventHandlers):
                 return self._feed_after_hold(frame)
             if frame.opcode == 2:
                 return self._binary(frame)
+            if frame.opcode != 1 or frame.data.__class__ is not str:
+                raise _Malformed("unknown opcode or data type")
             name = self._placeholder_text.get(frame.data)
             if name is not None:  # the common two-frame placeholder, seen verbatim before
                 pending = self._pending_out if frame.dir == "out" else self._pending_in
@@ -163,7 +165,7 @@ class Decoder(EventHandlers):
                     end = -1
                 if end == len(data) and len(message) == 2:
                     return self._stream_fast(frame, message[1])
-            return self._decode(frame)
+            return self._counted(self._text(frame))
         except _Malformed as exc:
             self._malformed(str(exc), frame)
         except Exception as exc:  # the boundary: nothing escapes the decoder
@@ -197,16 +199,9 @@ class Decoder(EventHandlers):
 
     # ------------------------------------------------------------------ framing
 
-    def _decode(self, frame: RawFrame) -> list[Event]:
-        if frame.opcode == 2:
-            return self._binary(frame)
-        return self._counted(self._text(frame))
-
     def _text(self, frame: RawFrame) -> list[Event]:
         data = frame.data
         outgoing = frame.dir == "out"
-        if frame.opcode != 1 or not isinstance(data, str):
-            raise _Malformed("unknown opcode")
         if data == "2" or data == "3":
             return []
         try:
