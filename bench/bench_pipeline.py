@@ -51,7 +51,7 @@ def generate(path: Path, frames: int, seed: int = 7) -> None:
     written = 0
     lines: list[str] = []
     while written < frames:
-        now += rng.uniform(0.005, 0.03)
+        now += 0.005 + rng.random() * 0.025
         roll = rng.random()
         if roll < 0.90 and written + 2 <= frames:
             payload = _ticks(rng, prices, now).encode()
@@ -81,11 +81,13 @@ def _flush(path: Path, lines: list[str]) -> None:
 
 
 def _ticks(rng: random.Random, prices: dict[str, float], now: float) -> str:
-    """1–3 ticks of distinct assets as the JSON text ``[[asset, time, price], …]``."""
+    """1–3 ticks of distinct assets as the JSON text ``[[asset, time, price], …]`` (ms times, 5 digits)."""
     rows = []
-    for asset in rng.sample(ASSETS, rng.randint(1, 3)):
-        prices[asset] = round(prices[asset] * (1.0 + rng.gauss(0.0, 0.0002)), 5)
-        rows.append(f'["{asset}",{round(now - rng.uniform(0.05, 0.4), 3)!r},{prices[asset]!r}]')
+    first = int(rng.random() * len(ASSETS))
+    for step in range(1 + int(rng.random() * 3)):
+        asset = ASSETS[(first + step * 3) % len(ASSETS)]  # distinct assets: 7 is prime to 3
+        price = prices[asset] = prices[asset] * (1.0 + (rng.random() - 0.5) * 0.0004)
+        rows.append(f'["{asset}",{now - 0.05 - rng.random() * 0.35:.3f},{price:.5f}]')
     return "[" + ",".join(rows) + "]"
 
 
