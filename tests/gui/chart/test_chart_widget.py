@@ -6,7 +6,7 @@ import re
 
 import numpy as np
 import pytest
-from PySide6 import QtCore
+from PySide6 import QtCore, QtGui, QtWidgets
 from tests.gui.chart.conftest import make_candles
 
 from quantumflux.core import indicators
@@ -297,3 +297,28 @@ def test_indicators_on_candle_close_match_a_full_recompute(chart):
             assert len(shown[output]) == 6040
             np.testing.assert_allclose(shown[output], values, rtol=1e-9, atol=1e-12, equal_nan=True,
                                        err_msg=f"{name}.{output}")
+
+
+def wheel(chart, qtbot, view_x: float, steps: int) -> None:
+    _, (y_min, y_max) = chart.price_pane.view.viewRange()
+    target = QtCore.QPointF(view_x, (y_min + y_max) / 2)
+    point = chart.graphics.mapFromScene(chart.price_pane.view.mapViewToScene(target))
+    event = QtGui.QWheelEvent(QtCore.QPointF(point), QtCore.QPointF(chart.graphics.viewport().mapToGlobal(point)),
+                              QtCore.QPoint(), QtCore.QPoint(0, 120 * steps), QtCore.Qt.MouseButton.NoButton,
+                              QtCore.Qt.KeyboardModifier.NoModifier, QtCore.Qt.ScrollPhase.NoScrollPhase, False)
+    QtWidgets.QApplication.sendEvent(chart.graphics.viewport(), event)
+
+
+def test_mouse_wheel_zooms_around_the_right_edge_while_following(chart, qtbot):
+    chart.set_data(*make_candles(2000))
+    (x_min, x_max), _ = chart.price_pane.view.viewRange()
+    wheel(chart, qtbot, (x_min + x_max) / 2, 1)
+    (zoomed_min, zoomed_max), _ = chart.price_pane.view.viewRange()
+    assert zoomed_max == pytest.approx(x_max) and zoomed_max - zoomed_min < x_max - x_min
+    assert chart.follow_live
+    chart.pan(-0.5)
+    assert not chart.follow_live
+    (x_min, x_max), _ = chart.price_pane.view.viewRange()
+    wheel(chart, qtbot, x_min + (x_max - x_min) * 0.25, -1)  # not following: zooms around the pointer
+    (out_min, out_max), _ = chart.price_pane.view.viewRange()
+    assert out_max - out_min > x_max - x_min and out_max != pytest.approx(x_max)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore
@@ -16,6 +18,25 @@ from quantumflux.gui.theme import Palette
 AXIS_WIDTH = 76
 
 
+class ChartViewBox(pg.ViewBox):
+    """A ViewBox whose wheel zoom keeps the right edge fixed while ``right_anchored()`` says so
+    (following live), instead of zooming around the mouse pointer."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.right_anchored: Callable[[], bool] = lambda: False
+
+    def wheelEvent(self, event: object, axis: int | None = None) -> None:  # noqa: N802 (Qt API)
+        if not self.right_anchored():
+            super().wheelEvent(event, axis)
+            return
+        (x_min, x_max), _ = self.viewRange()
+        scale = 1.02 ** (event.delta() * self.state["wheelScaleFactor"])
+        self.setXRange(x_max - max(8.0, (x_max - x_min) * scale), x_max, padding=0)
+        event.accept()
+        self.sigRangeChangedManually.emit([True, False])
+
+
 class Pane:
     """One horizontal strip of the chart. ``fixed_range`` pins the Y axis (e.g. RSI 0..100)."""
 
@@ -25,8 +46,8 @@ class Pane:
         self.fixed_range = fixed_range
         self.layers: list[Layer] = []
         self.time_axis = TimeAxisItem(mapper, tz=tz)
-        self.plot = pg.PlotItem(axisItems={"bottom": self.time_axis})
-        self.view: pg.ViewBox = self.plot.getViewBox()
+        self.plot = pg.PlotItem(viewBox=ChartViewBox(), axisItems={"bottom": self.time_axis})
+        self.view: ChartViewBox = self.plot.getViewBox()
         self.view.disableAutoRange()
         self.view.setMouseEnabled(x=True, y=False)
         self.view.setMenuEnabled(False)

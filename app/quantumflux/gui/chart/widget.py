@@ -113,6 +113,7 @@ class CandleChart(ChartNavigation, QtWidgets.QWidget):
         view.sigXRangeChanged.connect(self._on_x_range_changed)
         view.sigResized.connect(self._on_x_range_changed)
         view.sigRangeChangedManually.connect(self._on_range_changed_manually)
+        view.right_anchored = lambda: self._follow_live
         self.graphics.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self._frame_timer = QtCore.QTimer(self)
         self._frame_timer.setSingleShot(True)
@@ -286,6 +287,7 @@ class CandleChart(ChartNavigation, QtWidgets.QWidget):
                         guides=chart_indicators.GUIDES.get(name, ()))
             pane.plot.setXLink(self.price_pane.plot)
             pane.view.sigRangeChangedManually.connect(self._on_range_changed_manually)
+            pane.view.right_anchored = lambda: self._follow_live
             indicator.pane = pane
             self.panes.append(pane)
             self._relayout_panes()
