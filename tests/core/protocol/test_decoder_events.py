@@ -46,8 +46,26 @@ def test_login_attempt_keeps_only_account_kind_and_uid(decoded):
 
 def test_ticks_keep_frame_order_and_assets(decoded):
     (ticks,) = only(decoded[0], ev.TicksReceived)
-    assert ticks.ticks == (Tick("EURUSD_otc", T0 + 1.8, 1.15311), Tick("#AAPL_otc", T0 + 1.9, 187.25))
+    expected = (Tick("EURUSD_otc", T0 + 1.8, 1.15311), Tick("#AAPL_otc", T0 + 1.9, 187.25))
+    assert ticks == ev.TicksReceived(ticks.t_recv, "1234.56", expected)
     assert all(type(tick) is Tick for tick in ticks.ticks)
+
+
+def test_fast_path_events_are_ordinary_frozen_events():
+    import dataclasses
+
+    from quantumflux.core.protocol.decoder import Decoder
+    from quantumflux.core.protocol.framing import RawFrame, encode_event
+
+    decoder = Decoder(correct_offset=False)
+    frames = [RawFrame(T0 + i, "s", "in", 1, encode_event("updateStream", [["A", T0 + i, 1.0 + i]])) for i in range(8)]
+    events = [event for frame in frames for event in decoder.feed(frame)]
+    assert decoder.stats.events == {"TicksReceived": 8}
+    last = events[-1]
+    assert last == ev.TicksReceived(T0 + 7, "s", (Tick("A", T0 + 7, 8.0),)) and hash(last) == hash(events[-1])
+    assert repr(last).startswith("TicksReceived(t_recv=")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        last.ticks = ()
 
 
 def test_asset_rows_are_read_by_index_defensively(decoded):
