@@ -178,3 +178,14 @@ def test_socket_lifecycle_events():
     assert decoder.socket_opened("9.3", "ws://127.0.0.1:8765/socket.io/", T0)[0].is_demo is None
     assert decoder.socket_closed("9.1", T0 + 1) == [ev.SocketClosed(T0 + 1, "9.1")]
     assert decoder.stats.events == {"SocketOpened": 3, "SocketClosed": 1}
+
+
+def test_deal_times_fall_back_sensibly():
+    from quantumflux.core.protocol import payloads
+
+    base = {"id": "x", "asset": "A", "command": 0, "amount": 1}
+    assert payloads.deal({**base, "openTimestamp": T0 * 1000, "openMs": 120}, False).open_time == T0
+    assert payloads.deal({**base, "openMs": 120}, False).open_time is None  # only the ms part: not a time
+    assert payloads.deal({**base, "openMs": T0 * 1000 + 5}, False).open_time == T0 + 0.005
+    assert payloads.deal({**base, "openTime": "2025-11-24 16:00:30"}, False).open_time == T0 + 30
+    assert payloads.deal({**base, "closeTime": "not a time"}, True).close_time is None

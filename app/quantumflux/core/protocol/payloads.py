@@ -265,10 +265,12 @@ def deal(payload: Any, closed: bool) -> Deal:
 
 
 def _deal_time(data: dict[str, Any], stamp_key: str, ms_key: str, text_key: str) -> float | None:
-    for key in (stamp_key, ms_key):
-        value = data.get(key)
-        if isinstance(value, _NUMBER) and not isinstance(value, bool) and value > 0:
-            return value / 1000.0 if key == ms_key or value > 1e12 else float(value)
+    value = data.get(stamp_key)
+    if isinstance(value, _NUMBER) and not isinstance(value, bool) and 0 < value < float("inf"):
+        return value / 1000.0 if value > 1e12 else float(value)
+    value = data.get(ms_key)  # only a full millisecond timestamp (some versions send just the ms part)
+    if isinstance(value, _NUMBER) and not isinstance(value, bool) and 1e12 < value < float("inf"):
+        return value / 1000.0
     text = data.get(text_key)
     if isinstance(text, str) and text:
         try:
