@@ -228,3 +228,26 @@ def test_paper_guard_scope_per_strategy_keeps_ab_arms_independent(tmp_path: Path
         records = journal.list(strategy=label)
         assert len([r for r in records if r.status != "refused"]) == 2
         assert {r.reason.split(":")[0] for r in records if r.status == "refused"} == {"max_trades_per_hour"}
+
+
+def test_a_strategy_starts_warm_from_the_broker_history_on_the_stream(tmp_path: Path) -> None:
+    runner, journal, clock = make_runner(tmp_path)
+    runner.enable("sma_cross", {"fast": "3", "slow": "8"}, [ASSET], "5s", "10s")
+    times, prices = price_path(900, seed=29)
+    split = 300
+    history = tuple(Tick(ASSET, float(t), float(p)) for t, p in zip(times[:split], prices[:split], strict=True))
+    runner.handle(ev.HistoryReceived(times[split - 1], "s1", ASSET, 5, history, (), None, "updateHistoryNewFast"))
+    feed_ticks(runner, clock, times[split:], prices[split:])
+    # batch over every candle (history + live); the runner decides from the first full live candle on
+    candles = aggregate_tick_arrays(times, prices, 5)
+    candles = candles.head(len(candles) - 1)
+    batch = default_registry().create("sma_cross", {"fast": 3, "slow": 8}).signals(candles, ASSET, 5, 10)
+    first_live = (times[split] // 5) * 5  # the first live candle (partial) is the first one decided on
+    expected = [(s.time, s.direction.value) for s in batch if s.time - 5 >= first_live]
+    records = journal.list(account="paper")
+    assert len(expected) > 10
+    assert [r.direction for r in records] == [d for _, d in expected]
+    assert [r.open_price for r in records] == [prices[np.searchsorted(times, t) - 1] for t, _ in expected]
+    status = runner.status()[0]
+    assert status.candles == len(candles) - int(first_live // 5 - candles.time[0] // 5)
+    assert status.waiting is None

@@ -4,7 +4,9 @@
 subscription on its own worker thread (``start()`` / ``stop()``), forms candles of the followed
 assets from live ticks (one :class:`~quantumflux.core.candles.CandleBook` per timeframe), and runs
 every enabled strategy on each *closed* candle (the forming candle never produces a signal; the
-first, partial candle of a session is skipped). A signal becomes one order of ``stake`` for the
+first, partial candle of a session is skipped). A strategy starting on an asset is seeded with the
+closed candles known before it: the ``history`` callable's, else the broker history and ticks the
+stream carried for that asset. A signal becomes one order of ``stake`` for the
 strategy's expiry, sent to the strategy's executor:
 
 ``paper`` (default)  :class:`~quantumflux.services.paper.PaperExecutor`: fills from the live
@@ -22,6 +24,7 @@ decoded events synchronously (replays, tests).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
@@ -32,12 +35,15 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from quantumflux.core.backtest import Comparison, compare
 from quantumflux.core.candles import CandleArrays, CandleBook
 from quantumflux.core.model import Candle, Signal, Tick, Timeframe, normalise_symbol
 from quantumflux.core.protocol import events as ev
 from quantumflux.core.risk import RiskGuard
 from quantumflux.core.strategies import NotReady, Strategy, StrategyRegistry, StrategyState, default_registry
+from quantumflux.services.market_state import MarketState
 from quantumflux.services.paper import PaperExecutor, PaperTrade
 from quantumflux.services.strategy_performance import live_metrics, strategy_label, strategy_report
 from quantumflux.services.strategy_runner_types import (
@@ -80,7 +86,8 @@ class StrategyRunner:
 
     def __init__(self, hub: Any, journal: TradeJournal, guard: RiskGuard, executor: Executor | None = None, *,
                  clock: Callable[[], float] = time.time, registry: StrategyRegistry | None = None,
-                 allow_real: bool = False, history: HistoryProvider | None = None, store: Any = None,
+                 allow_real: bool = False, history: HistoryProvider | None = None, seed_from_stream: bool = True,
+                 store: Any = None,
                  paper: PaperExecutor | None = None, settle_timeout: float = 30.0, paper_scope: str = "account",
                  listener: Callable[[RunnerEvent], None] | None = None) -> None:
         self.hub = hub
@@ -92,6 +99,8 @@ class StrategyRunner:
         self.allow_real = allow_real
         self.registry = registry or default_registry()
         self.history = history
+        # the followed assets' broker history and ticks, to seed a strategy when it starts on an asset
+        self._market = MarketState(clock=clock) if history is None and seed_from_stream else None
         self.store = store
         self._clock = clock
         self._listeners: list[Callable[[RunnerEvent], None]] = [listener] if listener else []
@@ -171,7 +180,8 @@ class StrategyRunner:
         assets = tuple(dict.fromkeys(a.strip() for a in assets if a and a.strip()))
         check_setup(mode, assets, stake, expiry_seconds, self.executor is not None, self.allow_real)
         label = label or strategy_label(name, {key: getattr(strategy.config, key) for key in params})
-        running = _Running(label, strategy, params, assets, frozenset(normalise_symbol(a) for a in assets),
+        parsed = {key: getattr(strategy.config, key) for key in params}
+        running = _Running(label, strategy, parsed, assets, frozenset(normalise_symbol(a) for a in assets),
                            seconds, expiry_seconds, mode, float(stake))
         with self._lock:
             if label in self._running:
@@ -222,7 +232,14 @@ class StrategyRunner:
         a dropped link or broker socket makes open paper trades unknown."""
         with self._lock:
             if isinstance(item, ev.TicksReceived):
+                if self._market is not None:
+                    followed = tuple(tick for tick in item.ticks if self._wanted(tick.asset))
+                    if followed:
+                        self._market.apply((ev.TicksReceived(item.t_recv, item.socket, followed),))
                 self._on_ticks(item.ticks)
+            elif isinstance(item, ev.HistoryReceived):
+                if self._market is not None and self._wanted(item.asset):
+                    self._market.apply((item,))
             elif isinstance(item, ev.AssetsUpdated):
                 self.paper.set_assets(item.assets)
             elif isinstance(item, ev.SocketClosed | ev.SessionDisconnected):
@@ -261,7 +278,11 @@ class StrategyRunner:
     def _decide(self, running: _Running, candle: Candle) -> None:
         state = running.states.get(candle.asset)
         if state is None:
-            state = running.states[candle.asset] = self._new_state(running, candle.asset)
+            state = running.states[candle.asset] = self._new_state(running, candle.asset, candle.time)
+            if candle.partial and state.count:
+                # seeded: skipping this first live candle would leave a hole in the indicators; its close is
+                # exact (the period's last tick), only its open/high/low may miss ticks from before the start
+                candle = dataclasses.replace(candle, partial=False)
         if state.last_time is not None and candle.time <= state.last_time:
             return  # already in the seeded history
         result = state.on_closed(candle)
@@ -273,13 +294,20 @@ class StrategyRunner:
         if isinstance(result, Signal):
             self._signal(running, result, candle)
 
-    def _new_state(self, running: _Running, asset: str) -> StrategyState:
+    def _new_state(self, running: _Running, asset: str, before: float) -> StrategyState:
+        """A live state for ``asset``, seeded with the closed candles before ``before`` that are known: from the
+        ``history`` callable, else from the broker history and ticks seen on the stream."""
         history = None
-        if self.history is not None:
-            try:
+        try:
+            if self.history is not None:
                 history = self.history(asset, running.timeframe)
-            except Exception as exc:  # a broken history source must not stop live trading
-                self.errors.append(f"history of {asset} for {running.label}: {exc}")
+            elif self._market is not None:
+                history = self._market.view_for(asset, running.timeframe).arrays()
+            if history is not None:
+                history = history.head(int(np.searchsorted(history.time, before, side="left")))
+        except Exception as exc:  # a broken history source must not stop live trading
+            self.errors.append(f"history of {asset} for {running.label}: {exc}")
+            history = None
         return running.strategy.live(asset, running.timeframe, running.expiry, history)
 
     def _signal(self, running: _Running, signal: Signal, candle: Candle) -> None:
