@@ -14,7 +14,7 @@ from trading_env import BrowserEnv, start_browser_env, wait_until  # noqa: E402
 from quantumflux.browser import page_actions, page_trade  # noqa: E402
 from quantumflux.browser.chrome import list_tabs  # noqa: E402
 from quantumflux.browser.doctor import check_selectors  # noqa: E402
-from quantumflux.browser.page import TradingPage  # noqa: E402
+from quantumflux.browser.page import PageError, TradingPage  # noqa: E402
 from quantumflux.core.model import Direction  # noqa: E402
 
 pytestmark = pytest.mark.browser
@@ -115,6 +115,15 @@ def test_amount_and_any_expiry_then_a_put_click_reaches_the_broker(page: Trading
                        "the order at the broker")
     assert (entry.direction, entry.amount, entry.expiry, entry.status) == ("put", 2.5, 93, "opened")
     assert len(env.broker.ledger) == before + 1
+
+
+def test_prepare_order_refuses_when_the_page_shows_another_asset(page: TradingPage, env: BrowserEnv) -> None:
+    shown = page_actions.current_asset_label(page)
+    before = len(env.broker.ledger)
+    with pytest.raises(PageError, match=f"the page shows {shown}, not Some Other Asset"):
+        page_trade.prepare_order(page, Direction.CALL, 1, 5, asset_label="Some Other Asset")
+    page_trade.prepare_order(page, Direction.CALL, 1, 5, asset_label=shown)
+    assert len(env.broker.ledger) == before  # preparing never trades
 
 
 def test_doctor_finds_every_first_choice_on_a_healthy_page(page: TradingPage) -> None:

@@ -98,14 +98,21 @@ def set_expiry(page: TradingPage, seconds: int) -> None:
                             "the asset may not allow it") from None
 
 
-def prepare_order(page: TradingPage, direction: Direction, amount: float, expiry: int) -> None:
-    """Check the button exists, fill amount and expiry (each verified as shown); nothing is clicked to trade."""
+def prepare_order(page: TradingPage, direction: Direction, amount: float, expiry: int,
+                  asset_label: str | None = None) -> None:
+    """Check the button exists, fill amount and expiry (each verified as shown); nothing is clicked to trade.
+
+    With ``asset_label`` the page must also still show that asset (someone may have switched it).
+    """
     button = _BUTTONS[Direction.parse(direction)]
     with page.lock:
-        state = page.snapshot(button, "amount_input", "expiry_value")  # one round trip for the usual case
+        names = (button, "amount_input", "expiry_value") + (("current_asset",) if asset_label else ())
+        state = page.snapshot(*names)  # one round trip for the usual case
         for name, found in state.items():
             if found is None:
                 raise SelectorError(name, page.candidates(name))  # before touching anything
+        if asset_label and state["current_asset"].text != asset_label:  # type: ignore[union-attr]
+            raise PageError(f"the page shows {state['current_asset'].text}, not {asset_label}")  # type: ignore[union-attr]
         amount_state, expiry_state = state["amount_input"], state["expiry_value"]
         if parse_number(amount_state.value) != round(amount, 2):  # type: ignore[union-attr]
             _type_amount(page, amount_state.element, amount)  # type: ignore[union-attr]

@@ -139,8 +139,8 @@ class TradingSession:
             self.journal.mark_refused(client_id, f"{decision.rule}: {decision.reason}")
             return self.result(client_id)
         try:
-            page_actions.switch_asset(self.page, record.asset, label=label)
-            page_trade.prepare_order(self.page, direction, record.amount, record.expiry)
+            shown = page_actions.switch_asset(self.page, record.asset, label=label)
+            page_trade.prepare_order(self.page, direction, record.amount, record.expiry, asset_label=shown.label)
         except PAGE_ERRORS as exc:
             return self._fail(client_id, f"page: {_message(exc)}")
         order = self.view.expect(PendingOrder(client_id, record.asset, record.amount, direction, record.expiry,
