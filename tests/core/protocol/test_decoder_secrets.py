@@ -6,6 +6,9 @@ import base64
 import json
 import logging
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from quantumflux.core.protocol import events as ev
 from quantumflux.core.protocol.capture import (
     REDACTED,
@@ -103,3 +106,18 @@ def test_capture_writer_appends_and_flushes(tmp_path):
     with CaptureWriter(path) as writer:
         writer.write(RawFrame(T0 + 1, "s", "in", 1, "3"))
     assert [frame.data for frame in iter_capture(path)] == ["2", "3"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(min_size=1, max_size=40), st.booleans(), st.booleans())
+def test_any_session_string_is_redacted(session, ascii_only, two_frame):
+    payload = {"session": session, "isDemo": 1, "uid": 5, "platform": 2}
+    if two_frame:
+        binary = json.dumps(payload, ensure_ascii=ascii_only).encode()
+        frame = redact_frame(RawFrame(T0, "s", "out", 2, base64.b64encode(binary).decode()))
+        decoded = json.loads(base64.b64decode(frame.data))
+    else:
+        text = "42" + json.dumps(["auth", payload], ensure_ascii=ascii_only)
+        decoded = json.loads(redact_frame(RawFrame(T0, "s", "out", 1, text)).data[2:])[1]
+    assert decoded["session"] == REDACTED
+    assert (decoded["isDemo"], decoded["uid"]) == (1, 5)
