@@ -252,7 +252,7 @@ class StrategyRunner:
             self.ticks += 1
             if self._wanted(tick.asset):
                 if self.store is not None:
-                    self.store.write_tick(tick)
+                    self._persist(self.store.write_tick, tick)
                 for book in self._books.values():
                     book.add_tick(tick)  # may close a candle → strategies → orders at its close
             for trade in self.paper.on_ticks((tick,)):
@@ -267,7 +267,7 @@ class StrategyRunner:
 
     def _on_closed(self, candle: Candle) -> None:
         if self.store is not None:
-            self.store.write_candle(candle)
+            self._persist(self.store.write_candle, candle)
         if self.paused:
             return
         normal = normalise_symbol(candle.asset)
@@ -306,7 +306,7 @@ class StrategyRunner:
             if history is not None:
                 history = history.head(int(np.searchsorted(history.time, before, side="left")))
         except Exception as exc:  # a broken history source must not stop live trading
-            self.errors.append(f"history of {asset} for {running.label}: {exc}")
+            self._error(f"history of {asset} for {running.label}: {exc}")
             history = None
         return running.strategy.live(asset, running.timeframe, running.expiry, history)
 
@@ -332,7 +332,7 @@ class StrategyRunner:
                 report = future.result()
             except Exception as exc:
                 running.counts["failed"] += 1
-                self.errors.append(f"{running.label}: order failed: {exc}")
+                self._error(f"{running.label}: order failed: {exc}")
                 self._emit("error", None, running, "", {"reason": str(exc)})
                 return
             self._order_done(running, report)
@@ -368,7 +368,19 @@ class StrategyRunner:
             try:
                 listener(event)
             except Exception as exc:  # a listener never breaks the runner
-                self.errors.append(f"listener: {exc}")
+                self._error(f"listener: {exc}")
+
+    def _persist(self, write: Callable[[Any], Any], item: Any) -> None:
+        try:
+            write(item)
+        except Exception as exc:  # a full disk must not stop trading: report it, keep going
+            self._error(f"persist: {exc}")
+
+    def _error(self, message: str) -> None:
+        """Remember a problem (the last 100) and log it; the runner goes on."""
+        log.warning("runner: %s", message)
+        self.errors.append(message)
+        del self.errors[:-100]
 
     def _book(self, seconds: int) -> CandleBook:
         book = self._books.get(seconds)
@@ -394,8 +406,7 @@ class StrategyRunner:
                         self._emit("unknown", trade)
             except Exception as exc:  # one bad item never stops the runner
                 log.exception("runner: %s", exc)
-                self.errors.append(str(exc))
-                del self.errors[:-100]
+                self._error(str(exc))
 
     # --------------------------------------------------------------- status
 
