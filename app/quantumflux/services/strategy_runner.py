@@ -77,7 +77,7 @@ class _Running:
     states: dict[str, StrategyState] = field(default_factory=dict)
     counts: Counter[str] = field(default_factory=Counter)
     refusals: Counter[str] = field(default_factory=Counter)
-    waiting: str | None = "no closed candle yet"
+    waiting: dict[str, str] = field(default_factory=dict)  # asset -> why it cannot decide yet
     last_signal: dict[str, Any] | None = None
 
 
@@ -288,9 +288,9 @@ class StrategyRunner:
         result = state.on_closed(candle)
         running.counts["candles"] += 1
         if isinstance(result, NotReady):
-            running.waiting = result.reason
+            running.waiting[candle.asset] = result.reason
             return
-        running.waiting = None
+        running.waiting.pop(candle.asset, None)
         if isinstance(result, Signal):
             self._signal(running, result, candle)
 
@@ -418,7 +418,13 @@ class StrategyRunner:
         c = running.counts
         return StrategyStatus(
             running.label, running.strategy.name, dict(running.params), running.assets, running.timeframe,
-            running.expiry, running.mode, running.stake, c["candles"], running.waiting, c["signals"], c["orders"],
+            running.expiry, running.mode, running.stake, c["candles"], _waiting(running), c["signals"], c["orders"],
             c["refused"], dict(running.refusals), c["failed"], max(0, len(still_open) - unknown), len(closed),
             unknown, round(sum(r.profit or 0.0 for r in closed), 10), running.last_signal,
         )
+
+
+def _waiting(running: _Running) -> str | None:
+    if not running.states:
+        return "no closed candle yet"
+    return "; ".join(f"{asset}: {reason}" for asset, reason in sorted(running.waiting.items())) or None

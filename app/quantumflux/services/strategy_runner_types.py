@@ -45,7 +45,7 @@ class StrategyStatus:
     mode: str
     stake: float
     candles: int
-    waiting: str | None  # why it cannot decide yet (warm-up), None once it can
+    waiting: str | None  # "ASSET: why it cannot decide yet; ..." (warm-up), None once every asset can
     signals: int
     orders: int
     refused: int
