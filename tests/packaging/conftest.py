@@ -13,7 +13,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 #: What a source distribution holds: enough to build the wheel and the desktop build.
-SOURCE_ITEMS = ("app", "resources", "packaging", "pyproject.toml", "setup.py", "README.md")
+SOURCE_ITEMS = ("app", "resources", "data/sample", "packaging", "pyproject.toml", "setup.py", "README.md")
 
 
 def copy_sources(target: Path) -> Path:
@@ -21,6 +21,7 @@ def copy_sources(target: Path) -> Path:
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info", "build", "dist")
     for name in SOURCE_ITEMS:
         source = REPO / name
+        (target / name).parent.mkdir(parents=True, exist_ok=True)
         if source.is_dir():
             shutil.copytree(source, target / name, ignore=ignore)
         elif source.exists():

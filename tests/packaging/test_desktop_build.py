@@ -26,7 +26,7 @@ from quantumflux import __version__
 pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.timeout(1500)]
 
 REPO = Path(__file__).resolve().parents[2]
-HASHED = ("app", "resources", "packaging/quantumflux.spec", "packaging/entry.py", "packaging/build.sh", "setup.py")
+HASHED = ("app", "resources", "data/sample", "packaging/quantumflux.spec", "packaging/entry.py", "packaging/build.sh", "setup.py")
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
 
 
@@ -96,8 +96,9 @@ def test_bundle_holds_resources_plugins_and_libraries(desktop_build: Path) -> No
     internal = desktop_build / "_internal"
     for required in ("quantumflux/resources/selectors.json", "quantumflux/resources/sim_page/app.js",
                      "quantumflux/resources/icons/quantumflux.png", "PySide6/Qt/plugins/platforms/libqxcb.so",
-                     "PySide6/Qt/plugins/platforms/libqoffscreen.so", "packaging/quantumflux.desktop"):
+                     "PySide6/Qt/plugins/platforms/libqoffscreen.so", "packaging/quantumflux.desktop", "quantumflux/sample_data/__init__.py"):
         assert (internal / required).is_file(), required
+    assert list((internal / "quantumflux" / "sample_data" / "1M_candle_data").glob("EURUSD_otc_1m_*.csv"))
     assert list((internal / "ta_lib.libs").glob("libta-lib*")), "the TA-Lib C library was not collected"
 
 

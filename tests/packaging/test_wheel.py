@@ -30,6 +30,12 @@ def _env(home: Path) -> dict[str, str]:
     return env
 
 
+def _snapshot(root: Path) -> dict[str, tuple[int, int]]:
+    """Every file under ``root`` (compiled bytecode caches aside) with its size and modification time."""
+    return {str(path): (path.stat().st_mtime_ns, path.stat().st_size) for path in root.rglob("*")
+            if path.is_file() and "__pycache__" not in path.parts}
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -55,26 +61,33 @@ def test_wheel_ships_the_resources(built_wheel: Path) -> None:
     assert built_wheel.name == f"quantumflux-{__version__}-py3-none-any.whl"
     for required in ("quantumflux/resources/selectors.json", "quantumflux/resources/sim_page/index.html",
                      "quantumflux/resources/sim_page/app.js", "quantumflux/resources/strategies/ema_stoch.py",
-                     "quantumflux/cli/main.py"):
+                     "quantumflux/cli/main.py", "quantumflux/resources/icons/quantumflux.png",
+                     "quantumflux/sample_data/__init__.py"):
         assert required in names
+    assert any(name.startswith("quantumflux/sample_data/1M_candle_data/") for name in names)
     assert not any(name.startswith(("tests/", "app/", "data/")) for name in names)
 
 
 def test_installed_package_comes_from_the_wheel(wheel_venv: Path, tmp_path: Path) -> None:
-    info = json.loads(_python(wheel_venv, tmp_path, (
+    first, second = _python(wheel_venv, tmp_path, (
         "import json, quantumflux; from quantumflux.resource_files import resource_path;"
         "from quantumflux.config import load_settings, user_data_dir;"
         "from quantumflux.browser.page import load_selectors;"
         "print(json.dumps({'module': quantumflux.__file__, 'selectors': str(resource_path('selectors.json')),"
         " 'names': len(load_selectors()), 'data_root': str(load_settings().data_root),"
-        " 'home': str(user_data_dir())}))"
-    )))
+        " 'home': str(user_data_dir())}));"
+        "from quantumflux.services.stored_history import StoredHistory;"
+        "print(json.dumps(StoredHistory.from_settings(load_settings()).assets()))"
+    )).splitlines()
+    info, sample_assets = json.loads(first), json.loads(second)
     site = str(wheel_venv)
     assert info["module"].startswith(site) and str(REPO / "app") not in info["module"]
     assert info["selectors"].startswith(site) and info["names"] > 0
     # An installed program keeps its data in the user data directory, never inside site-packages.
     assert info["data_root"] == str(tmp_path / ".local" / "share" / "quantumflux" / "data")
     assert not info["data_root"].startswith(site)
+    # A first run shows the sample data shipped in the wheel.
+    assert "EURUSD_otc" in sample_assets
 
 
 def test_help_and_version_from_a_foreign_directory(wheel_venv: Path, tmp_path: Path) -> None:
@@ -90,6 +103,7 @@ def test_help_and_version_from_a_foreign_directory(wheel_venv: Path, tmp_path: P
 @pytest.mark.browser
 @pytest.mark.skipif(CHROMIUM is None, reason="no Chromium on this machine")
 def test_sim_page_and_headless_collector_from_the_wheel(wheel_venv: Path, tmp_path: Path) -> None:
+    installed_before = _snapshot(wheel_venv)
     sim = subprocess.Popen(
         [str(wheel_venv / "bin" / "quantumflux"), "sim", "--port", "0", "--assets", "4", "--tick-rate", "8"],
         cwd=tmp_path, env=_env(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -120,4 +134,4 @@ def test_sim_page_and_headless_collector_from_the_wheel(wheel_venv: Path, tmp_pa
     rows = sum(len(path.read_text(encoding="utf-8").splitlines()) - 1 for path in tick_files)
     assert rows > 0
     assert "collected" in collect.stderr
-    assert not list(wheel_venv.rglob("*.csv")), "the installed program wrote CSV files inside its venv"
+    assert _snapshot(wheel_venv) == installed_before, "the installed program wrote inside its venv"
