@@ -110,6 +110,16 @@ def test_terminal_goes_live_isolates_assets_recomputes_and_senses_the_source(ter
     assert entry.closed and deal.outcome is Outcome.from_profit(entry.profit, closed=True)
     assert any("CALL" in line.upper() for line in term.window.log.lines())
 
+    # Strategy panel: a strategy runs on the selected asset's closed candles (paper) and shows its figures.
+    panel = term.window.strategy_panel
+    assert {"sma_cross", "rsi_reversal", "macd_cross", "confluence"} <= set(panel.checks)
+    panel.checks["rsi_reversal"].setChecked(True)
+    qtbot.waitUntil(lambda: panel.figures.rowCount() == 1, timeout=5000)
+    assert panel.figures.item(0, 0).text() == f"rsi_reversal@{other}/5s"
+    assert panel.figures.item(0, 1).text() == other
+    panel.checks["rsi_reversal"].setChecked(False)
+    qtbot.waitUntil(lambda: panel.figures.rowCount() == 0, timeout=5000)
+
     # Broker gone: STALE, then HISTORICAL; back: LIVE again.
     broker = term.session.broker
     port = broker.port

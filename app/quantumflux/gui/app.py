@@ -69,6 +69,11 @@ class Terminal:
         settings = self.session.settings
         self.trading = TradingSession.create(settings, self.session.hub, settings.chrome_host, self.session.port)
         self.controller.set_trading(self.trading.trade_handler, self.trading.page_switcher)
+        from quantumflux.services.strategy_runner import StrategyRunner
+
+        runner = StrategyRunner(self.session.hub, self.trading.journal, self.trading.guard, executor=self.trading,
+                                allow_real=False).start()
+        self.controller.set_strategy_runner(runner, runner.registry.names())
 
     def shutdown(self) -> None:
         self.controller.stop()

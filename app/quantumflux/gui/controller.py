@@ -64,6 +64,8 @@ class TerminalController(QObject):
         self.collector = collector
         self._api_factory = api_factory
         self.api: Any = None
+        self.runner: Any = None
+        self._strategy_labels: dict[str, str] = {}
         self._clock = clock
         window.collector_panel.directory.setText(data_dir or "—")
         window.collector_panel.toggle.setEnabled(collector is not None)
@@ -89,6 +91,56 @@ class TerminalController(QObject):
         w.theme_action.toggled.connect(lambda light: w.chart.set_theme("light" if light else "dark"))
         for name, action in w.indicator_actions.items():
             action.toggled.connect(lambda on, n=name: self._on_indicator_toggled(n, on))
+
+    def set_strategy_runner(self, runner: Any, names: list[str]) -> None:
+        """Attach the live strategy runner: the panel's boxes enable strategies on the selected asset."""
+        self.runner = runner
+        panel = self.window.strategy_panel
+        panel.set_strategies(names)
+        for name, box in panel.checks.items():
+            box.toggled.connect(lambda on, n=name: self._on_strategy_toggled(n, on))
+
+    def _on_strategy_toggled(self, name: str, on: bool) -> None:
+        runner = getattr(self, "runner", None)
+        if runner is None or self.asset is None:
+            return
+        panel = self.window.strategy_panel
+        label = self._strategy_labels.pop(name, None)
+        if label is not None:
+            runner.disable(label)
+            self.window.log.notify(f"strategy {label} stopped")
+        if not on:
+            return
+        mode = panel.mode.currentData()
+        try:
+            status = runner.enable(name, assets=[self.asset], timeframe=self.timeframe, mode=mode,
+                                   label=f"{name}@{self.asset}/{Timeframe(self.timeframe)}")
+        except (KeyError, ValueError) as exc:
+            self.window.log.notify(f"cannot run {name}: {exc}", "error")
+            panel.checks[name].setChecked(False)
+            return
+        self._strategy_labels[name] = status.label
+        self.window.log.notify(f"strategy {status.label} running ({mode})")
+
+    def _refresh_strategies(self) -> None:
+        runner = getattr(self, "runner", None)
+        if runner is None:
+            return
+        panel = self.window.strategy_panel
+        reports = {r.get("label"): r for r in runner.performance()}
+        rows = []
+        for status in runner.status():
+            row = status.to_dict()
+            report = reports.get(status.label, {})
+            row["win_rate"] = float(report.get("win_rate", 0.0) or 0.0)
+            row["state"] = f"warming up: {status.waiting}" if status.waiting else status.mode
+            rows.append(row)
+        panel.show_figures(rows)
+        labels = [self._strategy_labels[n] for n in panel.checks if n in self._strategy_labels]
+        if panel.ab.isChecked() and len(labels) >= 2:
+            panel.verdict.setText(f"A/B {labels[0]} vs {labels[1]}: {runner.compare(labels[0], labels[1]).verdict}")
+        else:
+            panel.verdict.setText("")
 
     def set_trading(self, trade_handler: TradeHandler | None, page_switcher: PageSwitcher | None) -> None:
         """Attach (or detach with None) order placement and page switching."""
@@ -116,6 +168,8 @@ class TerminalController(QObject):
         self.refresh_status()
 
     def stop(self) -> None:
+        if self.runner is not None:
+            self.runner.stop()
         if self.collector is not None:
             self.collector.stop()
         if self.api is not None:
@@ -304,6 +358,7 @@ class TerminalController(QObject):
                 if closed:
                     w.chart.update_forming(view.forming())
         w.ticket.tick_countdowns(now)
+        self._refresh_strategies()
         extra = self._status_source() if self._status_source else {}
         w.status_browser.setText(f"browser: {extra.get('browser', '—')}")
         w.status_capture.setText(

@@ -8,6 +8,7 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QDockWidget,
     QFormLayout,
     QHBoxLayout,
@@ -15,6 +16,8 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
     QTabWidget,
     QToolButton,
     QVBoxLayout,
@@ -50,19 +53,40 @@ class CollectorPanel(QWidget):
 
 
 class StrategyPanel(QWidget):
-    """Strategies per asset (paper), with live figures."""
+    """Strategies on the selected asset (paper by default, demo when chosen), live A/B, figures."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.layout_ = QVBoxLayout(self)
-        self.info = QLabel("Strategies run on closed candles of the selected asset (paper trading).")
+        self.info = QLabel("Tick a strategy to run it on the selected asset's closed candles at the chart's timeframe.")
         self.info.setWordWrap(True)
-        self.layout_.addWidget(self.info)
+        self.mode = QComboBox()
+        self.mode.addItem("Paper (no orders)", "paper")
+        self.mode.addItem("Demo account", "demo")
+        self.mode.setObjectName("strategy_mode")
+        self.ab = QCheckBox("Compare the first two as a live A/B test")
+        self.ab.setObjectName("strategy_ab")
         self.checks: dict[str, QCheckBox] = {}
-        self.figures = QLabel("")
+        self.boxes = QHBoxLayout()
+        self.figures = QTableWidget(0, 8)
         self.figures.setObjectName("strategy_figures")
-        self.layout_.addWidget(self.figures)
-        self.layout_.addStretch(1)
+        self.figures.setHorizontalHeaderLabels(["Strategy", "Asset", "TF", "Signals", "Closed", "Win rate", "P&L",
+                                                "State"])
+        self.figures.verticalHeader().hide()
+        self.figures.horizontalHeader().setStretchLastSection(True)
+        self.verdict = QLabel("")
+        self.verdict.setObjectName("strategy_verdict")
+        self.verdict.setWordWrap(True)
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Mode"))
+        top.addWidget(self.mode)
+        top.addWidget(self.ab)
+        top.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.info)
+        layout.addLayout(top)
+        layout.addLayout(self.boxes)
+        layout.addWidget(self.figures, 1)
+        layout.addWidget(self.verdict)
 
     def set_strategies(self, names: list[str]) -> None:
         for name in names:
@@ -70,7 +94,20 @@ class StrategyPanel(QWidget):
                 box = QCheckBox(name)
                 box.setObjectName(f"strategy_{name}")
                 self.checks[name] = box
-                self.layout_.insertWidget(self.layout_.count() - 2, box)
+                self.boxes.addWidget(box)
+        self.boxes.addStretch(1)
+
+    def show_figures(self, rows: list[dict[str, object]]) -> None:
+        self.figures.setRowCount(len(rows))
+        for row, data in enumerate(rows):
+            values = [data.get(k, "") for k in ("label", "assets", "timeframe_label", "signals", "closed",
+                                                "win_rate", "pnl", "state")]
+            for col, value in enumerate(values):
+                if isinstance(value, float):
+                    value = f"{value:.1%}" if col == 5 else f"{value:+.2f}"
+                elif isinstance(value, list):
+                    value = ",".join(value)
+                self.figures.setItem(row, col, QTableWidgetItem(str(value)))
 
 
 class TerminalWindow(QMainWindow):
