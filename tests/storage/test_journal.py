@@ -181,3 +181,16 @@ def test_account_state_feeds_the_risk_guard(journal: TradeJournal) -> None:
     decision = guard.check(OrderIntent("A", Direction.CALL, 5, 60, payout=90), state, now)
     assert decision.rule == "max_consecutive_losses"
     assert journal.account_state(now, account="real") == AccountState()
+
+
+def test_the_order_being_decided_does_not_count_against_itself(journal: TradeJournal) -> None:
+    now = T0 + 100
+    journal.record_attempt("first", "A", "call", 10, 60, requested_at=T0)
+    journal.record_attempt("second", "A", "call", 10, 60, requested_at=T0 + 50)  # pending: being decided
+    guard = RiskGuard(RiskLimits(max_trades_per_hour=2, max_open_trades=2))
+    intent = OrderIntent("A", Direction.CALL, 10, 60, payout=90)
+    with_itself = journal.account_state(now)
+    assert with_itself.open_trades == 2 and not guard.check(intent, with_itself, now).allowed
+    state = journal.account_state(now, exclude="second")
+    assert state.open_trades == 1 and len(state.recent_trade_times) == 1 and state.open_stakes == 10.0
+    assert guard.check(intent, state, now).allowed

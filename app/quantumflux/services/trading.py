@@ -132,7 +132,8 @@ class TradingSession:
     def _execute(self, record: TradeRecord, label: str | None) -> TradeResult:
         client_id, direction = record.client_id, Direction(record.direction)
         try:
-            decision = self._decide(record.asset, label, direction, record.amount, record.expiry, record.account)
+            decision = self._decide(record.asset, label, direction, record.amount, record.expiry, record.account,
+                                    client_id)
         except PAGE_ERRORS as exc:
             return self._fail(client_id, f"page: {_message(exc)}")
         if not decision.allowed:
@@ -240,7 +241,7 @@ class TradingSession:
         return (known.symbol, known.label) if known else (asset, None)
 
     def _decide(self, symbol: str, label: str | None, direction: Direction, amount: float, expiry: int,
-                account: str) -> RiskDecision:
+                account: str, client_id: str | None = None) -> RiskDecision:
         """The guard's decision, then the account check (the page must show the account asked for)."""
         is_real = account == "real"
         payout, is_open = self._asset_terms(symbol)
@@ -254,7 +255,7 @@ class TradingSession:
         now = self._clock()
         intent = OrderIntent(symbol, direction, float(amount), expiry, payout=payout, is_real=is_real,
                              asset_open=is_open)
-        state = self.journal.account_state(now, account=account, balance=balance)
+        state = self.journal.account_state(now, account=account, balance=balance, exclude=client_id)
         allow_real = self.settings.allow_real_trading and self.guard.limits.allow_real
         guard = self.guard if allow_real == self.guard.limits.allow_real else RiskGuard(
             _with_allow_real(self.guard, allow_real))

@@ -305,10 +305,12 @@ class TradeJournal:
         """Trades, wins, draws, losses, win rate, P&L, max drawdown, trades per day of closed trades."""
         return compute_performance(self.list(status="closed", strategy=strategy, account=account))
 
-    def account_state(self, now: float, account: str = "demo", balance: float | None = None) -> AccountState:
+    def account_state(self, now: float, account: str = "demo", balance: float | None = None,
+                      exclude: str | None = None) -> AccountState:
         """The risk guard's view of ``account`` at ``now``: open trades and their stakes, placements in the
-        last hour, today's (UTC) P&L, and the loss streak."""
-        records = self.list(account=account)
+        last hour, today's (UTC) P&L, and the loss streak. ``exclude`` leaves out one client id — the order
+        being decided, already journaled as pending, must not count against itself."""
+        records = [r for r in self.list(account=account) if r.client_id != exclude]
         day_start = now - now % 86400
         placed = [r for r in records if r.status not in ("refused", "failed")]
         closed = sorted((r for r in records if r.status == "closed"), key=lambda r: r.closed_at or 0.0)
