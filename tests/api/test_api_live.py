@@ -25,10 +25,10 @@ def live(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request):
     settings = Settings(data_root=tmp_path / "data")
     session = TerminalSession(settings, demo=True, broker_options={"seed": 5, "tick_rate": 8.0, "assets": 40}).start()
     service = QuantumFluxService(settings)
-    service.attach(session.hub)
+    service.attach(session.hub, browser_port=session.port)
     try:
         with serve(service) as url:
-            yield url, service, settings
+            yield url, service, settings, session
     finally:
         service.close()
         session.stop()
@@ -50,7 +50,7 @@ def _serve():
 
 
 def test_live_candles_stream_equals_the_csv_store(live):
-    url, service, settings = live
+    url, service, settings, session = live
     token = "t" * 43
     client = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=30)
     deadline = time.time() + 60
@@ -88,3 +88,40 @@ def test_live_candles_stream_equals_the_csv_store(live):
     assert compared >= 2, f"too few candles in both the stream and the store ({compared}): {sorted(stored)[:5]} vs {[c['time'] for c in closed]}"
     body = client.get(f"/candles/{asset}", params={"timeframe": "5s", "count": 500}).json()
     assert body["source"] == "LIVE" and body["forming"] is not None
+
+
+def test_trading_account_and_strategies_over_the_api(live):
+    url, service, settings, session = live
+    token = "t" * 43
+    client = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=60)
+    deadline = time.time() + 60
+    while time.time() < deadline and client.get("/status").json()["login"] != "ok":
+        time.sleep(0.2)
+    order = {"client_id": "api-test-1", "asset": "EURUSD_otc", "direction": "call", "amount": 2, "expiry": "5s"}
+    first = client.post("/trades", json=order).json()
+    assert first["status"] == "confirmed" and first["deal_id"], first
+    again = client.post("/trades", json=order).json()
+    assert again["duplicate"] is True and again["deal_id"] == first["deal_id"]
+    placed = [e for e in session.broker.ledger if e.status != "failed"]
+    assert len(placed) == 1, "a retried client id placed a second order"
+    refused = client.post("/trades", json={**order, "client_id": "api-test-2", "amount": 50_000}).json()
+    assert refused["status"] == "refused" and refused["rule"], refused
+    assert len([e for e in session.broker.ledger if e.status != "failed"]) == 1
+    missing_id = client.post("/trades", json={k: v for k, v in order.items() if k != "client_id"})
+    assert missing_id.status_code == 422
+
+    profile = client.get("/profile").json()
+    assert profile["account_type"] == "demo" and "*" in profile["email"]
+    assert isinstance(client.get("/favorites").json(), list)
+    assert "warnings" in client.get("/session").json()
+
+    enabled = client.post("/strategies/rsi_reversal/enable", json={"assets": ["EURUSD_otc"], "timeframe": "5s"})
+    assert enabled.status_code == 200 and enabled.json()["mode"] == "paper", enabled.text
+    label = enabled.json()["label"]
+    assert [s["label"] for s in client.get("/strategies/running").json()] == [label]
+    assert client.post("/strategies/nope/enable", json={"assets": ["EURUSD_otc"]}).status_code == 404
+    assert client.post(f"/strategies/{label}/disable").json()["running"] is False
+    assert client.get("/strategies/running").json() == []
+    trades = client.get("/trades").json()
+    assert {t["client_id"] for t in trades} >= {"api-test-1", "api-test-2"}
+    assert all("session" not in json.dumps(t).lower() for t in trades)

@@ -32,7 +32,7 @@ def test_the_route_table_is_what_we_think():
 
 @pytest.mark.parametrize(("method", "path"), ROUTES)
 def test_every_route_but_health_requires_the_token(stored_api: httpx.Client, method: str, path: str):
-    url = path.replace("{asset}", "EURUSD_otc").replace("{job_id}", "nope")
+    url = path.replace("{asset}", "EURUSD_otc").replace("{job_id}", "nope").replace("{name}", "sma_cross").replace("{label}", "x")
     for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": TOKEN}):
         response = httpx.request(method, str(stored_api.base_url) + url, headers=headers, json={}, timeout=30)
         if path == "/health":

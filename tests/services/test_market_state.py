@@ -68,7 +68,8 @@ def test_stored_history_seeds_the_chart_and_live_ticks_extend_it():
     start = 10_800_000.0 - 3600
     t = start + 60 * np.arange(60)
     stored = CandleArrays.from_columns(t, np.full(60, 1.0), np.full(60, 1.2), np.full(60, 0.9), np.full(60, 1.1), np.ones(60))
-    state = MarketState(clock=clock, stored_history=lambda asset: stored if asset == "EURUSD_otc" else None)
+    state = MarketState(clock=clock, stored_history=lambda asset: stored if asset == "EURUSD_otc" else None,
+                        close_delay=0.0)
     assert state.finest_period("EURUSD_otc") == 60
     assert state.finest_period("NOPE") is None
     view = state.open_view("EURUSD_otc", "5m")
@@ -89,7 +90,7 @@ def test_stored_history_seeds_the_chart_and_live_ticks_extend_it():
 
 def test_broker_history_and_account_events():
     clock = Clock(14_400_000.0)
-    state = MarketState(clock=clock)
+    state = MarketState(clock=clock, close_delay=0.0)
     candles = tuple(Candle("EURUSD_otc", 60, 14_400_000.0 - 600 + 60 * i, 1, 2, 0.5, 1.5) for i in range(10))
     deal = Deal("d1", "EURUSD_otc", Direction.CALL, 5.0, open_time=clock.now, close_time=clock.now + 60)
     changes = state.apply([
@@ -107,3 +108,17 @@ def test_broker_history_and_account_events():
     assert "d1" not in state.open_deals and state.closed_deals["d1"].profit == 4.6
     state.apply([ev.LoginRejected(clock.now, "s", "NotAuthorized")])
     assert state.login == "rejected"
+
+
+def test_a_tick_that_arrives_just_after_its_period_still_counts():
+    clock = Clock(18_000_000.0 + 30)
+    state = MarketState(clock=clock)  # default grace: 2 s
+    view = state.open_view("EURUSD_otc", "1m")
+    state.apply([ev.TicksReceived(clock.now, "s", (Tick("EURUSD_otc", 18_000_000.0 + 30, 1.1),))])
+    clock.now = 18_000_060.0 + 1.0  # the period ended a second ago; its last tick is still in flight
+    state.apply([ev.TicksReceived(clock.now, "s", (Tick("EURUSD_otc", 18_000_059.9, 1.2),))])
+    assert view.take_closed() == []
+    clock.now = 18_000_060.0 + 2.5
+    state.apply([])
+    closed = view.take_closed()
+    assert [(c.close, c.volume) for c in closed] == [(1.2, 2)]

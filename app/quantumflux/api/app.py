@@ -121,6 +121,34 @@ def create_app(service: QuantumFluxService, token: str, *, cors_origins: list[st
     def job(job_id: str) -> dict[str, Any]:
         return call(service.job, job_id).as_dict()
 
+    @api.get("/profile", tags=["account"])
+    def profile() -> dict[str, Any]:
+        return call(service.profile)
+
+    @api.get("/favorites", tags=["account"])
+    def favorites() -> list[dict[str, Any]]:
+        return call(service.favorites)
+
+    @api.get("/session", tags=["account"])
+    def session() -> dict[str, Any]:
+        return call(service.session)
+
+    @api.post("/trades", tags=["trading"])
+    def place_trade(body: schemas.TradeIn) -> dict[str, Any]:
+        return call(service.place_trade, **body.model_dump())
+
+    @api.get("/strategies/running", tags=["strategies"])
+    def running_strategies() -> list[dict[str, Any]]:
+        return call(service.running_strategies)
+
+    @api.post("/strategies/{name}/enable", tags=["strategies"])
+    def enable_strategy(name: str, body: schemas.StrategyEnableIn) -> dict[str, Any]:
+        return call(service.enable_strategy, name, **body.model_dump())
+
+    @api.post("/strategies/{label}/disable", tags=["strategies"])
+    def disable_strategy(label: str) -> dict[str, Any]:
+        return call(service.disable_strategy, label)
+
     @api.post("/collector/start", tags=["collector"])
     def collector_start(body: schemas.CollectorIn | None = None) -> dict[str, Any]:
         body = body or schemas.CollectorIn()

@@ -128,3 +128,12 @@ class JobOut(BaseModel):
 class CollectorIn(BaseModel):
     timeframes: list[str] = Field(default_factory=lambda: ["1m"], min_length=1, max_length=8)
     assets: list[str] | None = None
+
+
+class StrategyEnableIn(BaseModel):
+    assets: list[str] = Field(min_length=1, max_length=50)
+    timeframe: str = "1m"
+    expiry: str | None = None
+    mode: Literal["paper", "demo", "real"] = "paper"
+    params: dict[str, float | int | str] = Field(default_factory=dict)
+    stake: float = Field(default=1.0, gt=0, le=1_000_000)

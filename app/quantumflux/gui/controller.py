@@ -351,7 +351,7 @@ class TerminalController(QObject):
             )
             view = self.state.view
             if view is not None and view.asset == self.asset:
-                view.advance(now)
+                view.advance(now - self.state.close_delay)
                 closed = view.take_closed()
                 for candle in closed:
                     w.chart.append_closed(candle)

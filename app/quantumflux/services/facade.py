@@ -89,20 +89,33 @@ class QuantumFluxService:
         self._journal = journal
         self.trading = trading
         self.collector: Any = None
+        self.runner: Any = None
+        self._browser_port = settings.chrome_port
+        self._guard: Any = None
+        self._trading_lock = threading.Lock()
         self.jobs: dict[str, Job] = {}
         self._rows_cache: dict[tuple[str, str], tuple[float, list[str]]] = {}
         self._job_lock = threading.Lock()
         self._listeners: list[Callable[[Any], None]] = []
 
     # ------------------------------------------------------------------ live
-    def attach(self, hub: Any = None) -> None:
-        """Capture the browser on the configured port (or use ``hub``); events update live state."""
+    def attach(self, hub: Any = None, browser_port: int | None = None) -> None:
+        """Capture the browser on the configured port (or use ``hub``); events update live state.
+
+        ``browser_port`` is where page automation attaches for trading (default: the configured port).
+        The strategy runner starts on the same capture (paper by default).
+        """
         if hub is None:
             from quantumflux.services.capture_hub import CaptureHub
 
             hub = CaptureHub(self.settings.chrome_host, self.settings.chrome_port).start()
         self.hub = hub
+        self._browser_port = browser_port or self.settings.chrome_port
         self._remove_listener = hub.add_listener(self._on_item)
+        from quantumflux.services.strategy_runner import StrategyRunner
+
+        self.runner = StrategyRunner(hub, self.journal, self.guard, executor=_LazyExecutor(self),
+                                     allow_real=False).start()
 
     def add_listener(self, callback: Callable[[Any], None]) -> None:
         """Also deliver every live item (decoded events) to ``callback`` (e.g. the API's stream hub)."""
@@ -120,9 +133,21 @@ class QuantumFluxService:
     def close(self) -> None:
         if self._remove_listener is not None:
             self._remove_listener()
+        if self.runner is not None:
+            self.runner.stop()
+        if self.trading is not None:
+            self.trading.close()
         self.stop_collector()
         if self._journal is not None:
             self._journal.close()
+
+    @property
+    def guard(self) -> Any:
+        if self._guard is None:
+            from quantumflux.core.risk import RiskGuard, RiskLimits
+
+            self._guard = RiskGuard(RiskLimits(allow_real=self.settings.allow_real_trading))
+        return self._guard
 
     @property
     def journal(self) -> Any:
@@ -284,8 +309,10 @@ class QuantumFluxService:
     def performance(self) -> dict[str, Any]:
         records = self.journal.list()
         names = sorted({r.source for r in records})
+        live = [] if self.runner is None else _plain(self.runner.performance())
         return {"all": dataclasses.asdict(self.journal.performance()),
-                "by_source": {n: dataclasses.asdict(self.journal.performance(strategy=n)) for n in names}}
+                "by_source": {n: dataclasses.asdict(self.journal.performance(strategy=n)) for n in names},
+                "live_strategies": live}
 
     # ------------------------------------------------------------------ jobs
     def _submit(self, kind: str, work: Callable[[Callable[[int, int], None]], Any]) -> Job:
@@ -387,9 +414,82 @@ class QuantumFluxService:
 
     # ---------------------------------------------------------------- trading
     def require_trading(self) -> Any:
-        if self.trading is None:
+        """The page-automation trading session (attached on first use)."""
+        if self.hub is None:
             raise ServiceError("page automation is not attached: start the API against a browser session", 409)
+        with self._trading_lock:
+            if self.trading is None:
+                from quantumflux.services.trading import TradingSession
+
+                self.trading = TradingSession(self.settings, self.hub, self.settings.chrome_host, self._browser_port,
+                                              self.journal, self.guard)
         return self.trading
+
+    def _page_call(self, call: Callable[[Any], Any]) -> Any:
+        from quantumflux.services.trading import PAGE_ERRORS
+
+        trading = self.require_trading()
+        try:
+            return call(trading)
+        except PAGE_ERRORS as exc:
+            raise ServiceError(f"the trading page did not answer: {exc}", 409) from exc
+
+    def place_trade(self, *, client_id: str, asset: str, direction: str, amount: float, expiry: str = "60s",
+                    real: bool = False, dry_run: bool = False) -> dict[str, Any]:
+        result = self._page_call(lambda t: t.place(asset, direction, amount, expiry, source="api",
+                                                   client_id=client_id, real=real, dry_run=dry_run))
+        return result.to_dict()
+
+    def profile(self) -> dict[str, Any]:
+        from quantumflux.browser.page_actions import read_profile
+
+        return self._page_call(lambda t: read_profile(t.page).to_dict(mask=True))
+
+    def favorites(self) -> list[dict[str, Any]]:
+        from quantumflux.browser.page_actions import favorites
+
+        return self._page_call(lambda t: [dataclasses.asdict(row) for row in favorites(t.page)])
+
+    def session(self) -> dict[str, Any]:
+        from quantumflux.services.session_monitor import SessionMonitor
+
+        return self._page_call(lambda t: SessionMonitor(t.page, t.view, self.hub).snapshot().to_dict())
+
+    # ------------------------------------------------------------- strategies
+    def _require_runner(self) -> Any:
+        if self.runner is None:
+            raise ServiceError("no live capture attached: strategies run on live candles", 409)
+        return self.runner
+
+    def enable_strategy(self, name: str, *, assets: list[str], timeframe: str = "1m", expiry: str | None = None,
+                        mode: str = "paper", params: dict[str, Any] | None = None, stake: float = 1.0) -> dict[str, Any]:
+        runner = self._require_runner()
+        try:
+            status = runner.enable(name, params or {}, assets, timeframe,
+                                   Timeframe.parse(expiry).seconds if expiry else None, mode, stake=stake)
+        except KeyError as exc:
+            raise ServiceError(f"unknown strategy {name!r}", 404) from exc
+        except ValueError as exc:
+            raise ServiceError(str(exc)) from exc
+        return status.to_dict()
+
+    def disable_strategy(self, label: str) -> dict[str, Any]:
+        if not self._require_runner().disable(label):
+            raise ServiceError(f"no running strategy {label!r}", 404)
+        return {"label": label, "running": False}
+
+    def running_strategies(self) -> list[dict[str, Any]]:
+        return [] if self.runner is None else [s.to_dict() for s in self.runner.status()]
+
+
+class _LazyExecutor:
+    """The strategy runner's demo/real executor: the trading session, attached on first order."""
+
+    def __init__(self, service: QuantumFluxService) -> None:
+        self._service = service
+
+    def place(self, *args: Any, **kwargs: Any) -> Any:
+        return self._service.require_trading().place(*args, **kwargs)
 
 
 def _signal_dict(signal: Any) -> dict[str, Any]:

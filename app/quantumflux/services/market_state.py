@@ -127,8 +127,12 @@ class MarketState:
         stale_after: float = 5.0,
         historical_after: float = 30.0,
         max_views: int = 64,
+        close_delay: float = 2.0,
     ) -> None:
+        """``close_delay``: seconds after a period ends before the clock closes its candle, so a tick stamped
+        inside the period that arrives a little late still counts (the collector uses the same grace)."""
         self._clock = clock
+        self.close_delay = close_delay
         self._stored_history = stored_history
         self.assets: dict[str, Asset] = {}
         self.balance: Balance | None = None
@@ -226,7 +230,7 @@ class MarketState:
                 self._connection_changed(now)
                 flags["connection"] = True
         for view in self._views.values():
-            view.advance(now)
+            view.advance(now - self.close_delay)
         return Changes(ticks_for=frozenset(ticks_for), history_for=frozenset(history_for),
                        messages=tuple(messages), **flags)
 
@@ -347,7 +351,7 @@ class MarketState:
             if older.any():
                 book.merge_history_arrays(asset, aggregate_tick_arrays(times[older], prices[older], seconds), seconds)
             book.add_ticks(Tick(asset, float(t), float(p)) for t, p in zip(times[~older], prices[~older], strict=True))
-        book.advance(self._clock())
+        book.advance(self._clock() - self.close_delay)
         view.take_closed()  # seeding is not news: only candles closed from now on are reported
         return view
 

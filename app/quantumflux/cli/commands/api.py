@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     session = None
     if args.demo or not args.no_attach:
         session = TerminalSession(settings, demo=args.demo).start()
-        service.attach(session.hub)
+        service.attach(session.hub, browser_port=session.port)
     app = create_app(service, load_or_create_token(), cors_origins=args.cors_origin or None)
     print(f"QuantumFlux API on http://{settings.api_host}:{settings.api_port}/ (token: `quantumflux api token`)",
           flush=True)
