@@ -13,10 +13,7 @@ from typing import Any
 from quantumflux.api.stream import StreamHub
 from quantumflux.core.model import Timeframe
 from quantumflux.core.protocol import events as ev
-
-
-def _candle(c: Any) -> dict[str, Any]:
-    return {"time": c.time, "open": c.open, "high": c.high, "low": c.low, "close": c.close, "volume": c.volume}
+from quantumflux.services.serialize import candle_dict
 
 
 class StreamBridge:
@@ -72,6 +69,6 @@ class StreamBridge:
                 closed, forming = view.take_closed(), view.forming()
             topic = f"candles:{asset}:{Timeframe(seconds)}"
             for candle in closed:
-                self._hub.publish(topic, {"closed": _candle(candle)})
+                self._hub.publish(topic, {"closed": candle_dict(candle)})
             if forming is not None:
-                self._hub.publish(topic, {"forming": _candle(forming)})
+                self._hub.publish(topic, {"forming": candle_dict(forming)})

@@ -9,14 +9,10 @@ raised as :class:`ServiceError` with an HTTP-like status.
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
-import math
 import threading
 import time
-import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +21,10 @@ import numpy as np
 from quantumflux import __version__
 from quantumflux.config import Settings
 from quantumflux.core.candles import CandleArrays
-from quantumflux.core.model import Timeframe, iso_utc
+from quantumflux.core.model import Timeframe
+from quantumflux.services.jobs import Job, JobBoard
 from quantumflux.services.market_state import MarketState
+from quantumflux.services.serialize import CandleJsonCache, finite, plain, signal_dict
 from quantumflux.services.stored_history import StoredHistory
 
 log = logging.getLogger(__name__)
@@ -38,34 +36,6 @@ class ServiceError(Exception):
     def __init__(self, message: str, status: int = 400) -> None:
         super().__init__(message)
         self.status = status
-
-
-def _finite(value: float) -> float | None:
-    return None if value is None or not math.isfinite(value) else float(value)
-
-
-def candle_rows(arrays: CandleArrays) -> list[dict[str, Any]]:
-    return [
-        {"time": float(t), "iso": iso_utc(float(t)), "open": float(o), "high": float(h), "low": float(lo),
-         "close": float(c), "volume": int(v)}
-        for t, o, h, lo, c, v in zip(arrays.time, arrays.open, arrays.high, arrays.low, arrays.close,
-                                     arrays.volume, strict=True)
-    ]
-
-
-@dataclass
-class Job:
-    id: str
-    kind: str
-    status: str = "queued"  # queued | running | done | failed
-    progress: float = 0.0
-    result: Any = None
-    error: str | None = None
-    created: float = field(default_factory=time.time)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "kind": self.kind, "status": self.status, "progress": round(self.progress, 4),
-                "result": self.result, "error": self.error}
 
 
 class QuantumFluxService:
@@ -93,8 +63,8 @@ class QuantumFluxService:
         self._browser_port = settings.chrome_port
         self._guard: Any = None
         self._trading_lock = threading.Lock()
-        self.jobs: dict[str, Job] = {}
-        self._rows_cache: dict[tuple[str, str], tuple[float, list[str]]] = {}
+        self.jobs = JobBoard()
+        self._candle_json = CandleJsonCache()
         self._job_lock = threading.Lock()
         self._listeners: list[Callable[[Any], None]] = []
 
@@ -199,57 +169,14 @@ class QuantumFluxService:
             raise ServiceError(f"no candles for {asset!r}: not streaming and nothing stored", 404)
         return arrays, forming, live
 
-    def candles(self, asset: str, timeframe: str | int = "1m", count: int = 100,
-                since: float | None = None) -> dict[str, Any]:
-        if count < 1 or count > 100_000:
-            raise ServiceError("count must be between 1 and 100000")
-        arrays, forming, source = self._view(asset, timeframe)
-        if since is not None:
-            arrays = arrays.slice(int(np.searchsorted(arrays.time, since, side="left")), None)
-        arrays = arrays.slice(max(0, len(arrays) - count), None)
-        return {
-            "asset": asset, "timeframe": str(Timeframe.parse(timeframe)), "source": source,
-            "candles": candle_rows(arrays),
-            "forming": None if forming is None else {
-                "time": forming.time, "open": forming.open, "high": forming.high, "low": forming.low,
-                "close": forming.close, "volume": forming.volume},
-        }
-
     def candles_json(self, asset: str, timeframe: str | int = "1m", count: int = 100,
                      since: float | None = None) -> bytes:
-        """:meth:`candles` as JSON bytes, serialising each closed candle once (the hot API path)."""
+        """``/candles`` as JSON bytes; each closed candle is serialised once (the hot API path)."""
         if count < 1 or count > 100_000:
             raise ServiceError("count must be between 1 and 100000")
         arrays, forming, source = self._view(asset, timeframe)
-        tf = str(Timeframe.parse(timeframe))
-        rows = self._rows_json(asset, tf, arrays)
-        start = 0 if since is None else int(np.searchsorted(arrays.time, since, side="left"))
-        start = max(start, len(rows) - count)
-        forming_json = "null" if forming is None else json.dumps(
-            {"time": forming.time, "open": forming.open, "high": forming.high, "low": forming.low,
-             "close": forming.close, "volume": forming.volume}, separators=(",", ":"))
-        head = json.dumps({"asset": asset, "timeframe": tf, "source": source}, separators=(",", ":"))[:-1]
-        return f'{head},"candles":[{",".join(rows[start:])}],"forming":{forming_json}}}'.encode()
-
-    def _rows_json(self, asset: str, tf: str, arrays: CandleArrays) -> list[str]:
-        """Per-candle JSON strings for ``arrays``, cached and extended as candles close."""
-        key = (asset, tf)
-        n = len(arrays)
-        with self._lock:
-            cached = self._rows_cache.get(key)
-        if cached is not None:
-            first, rows = cached
-            if n >= len(rows) and (not n or float(arrays.time[0]) == first) and (
-                    not rows or float(arrays.time[len(rows) - 1]) == json.loads(rows[-1])["time"]):
-                if n > len(rows):
-                    rows = rows + [json.dumps(r, separators=(",", ":")) for r in candle_rows(arrays.slice(len(rows), n))]
-            else:
-                rows = [json.dumps(r, separators=(",", ":")) for r in candle_rows(arrays)]
-        else:
-            rows = [json.dumps(r, separators=(",", ":")) for r in candle_rows(arrays)]
-        with self._lock:
-            self._rows_cache[key] = (float(arrays.time[0]) if n else 0.0, rows)
-        return rows
+        return self._candle_json.document(asset, str(Timeframe.parse(timeframe)), source, arrays, forming,
+                                          count, since)
 
     def ticks(self, asset: str, since: float | None = None, limit: int = 10_000) -> dict[str, Any]:
         with self._lock:
@@ -274,7 +201,7 @@ class QuantumFluxService:
         out: dict[str, Any] = {}
         for name in names:
             values = ind.INDICATORS[name].compute(columns)
-            out[name] = {key: [_finite(v) for v in np.asarray(series)[-count:]] for key, series in values.items()}
+            out[name] = {key: [finite(v) for v in np.asarray(series)[-count:]] for key, series in values.items()}
         return {"asset": asset, "timeframe": str(Timeframe.parse(timeframe)), "source": source,
                 "time": [float(t) for t in arrays.time[-count:]], "values": out}
 
@@ -299,7 +226,7 @@ class QuantumFluxService:
         except ValueError as exc:
             raise ServiceError(str(exc)) from exc
         return {"asset": asset, "strategy": strategy, "source": source, "candles": len(arrays),
-                "signals": [_signal_dict(s) for s in found[-count:]]}
+                "signals": [signal_dict(s) for s in found[-count:]]}
 
     def trades(self, status: str | None = None) -> list[dict[str, Any]]:
         statuses = None if status in (None, "", "all") else {
@@ -309,31 +236,12 @@ class QuantumFluxService:
     def performance(self) -> dict[str, Any]:
         records = self.journal.list()
         names = sorted({r.source for r in records})
-        live = [] if self.runner is None else _plain(self.runner.performance())
+        live = [] if self.runner is None else plain(self.runner.performance())
         return {"all": dataclasses.asdict(self.journal.performance()),
                 "by_source": {n: dataclasses.asdict(self.journal.performance(strategy=n)) for n in names},
                 "live_strategies": live}
 
     # ------------------------------------------------------------------ jobs
-    def _submit(self, kind: str, work: Callable[[Callable[[int, int], None]], Any]) -> Job:
-        job = Job(uuid.uuid4().hex[:12], kind)
-        with self._job_lock:
-            self.jobs[job.id] = job
-
-        def progress(done: int, total: int) -> None:
-            job.progress = done / total if total else 1.0
-
-        def run() -> None:
-            job.status = "running"
-            try:
-                job.result = work(progress)
-                job.progress, job.status = 1.0, "done"
-            except Exception as exc:  # noqa: BLE001 - reported through the job
-                job.error, job.status = f"{type(exc).__name__}: {exc}", "failed"
-
-        threading.Thread(target=run, name=f"job-{job.id}", daemon=True).start()
-        return job
-
     def job(self, job_id: str) -> Job:
         job = self.jobs.get(job_id)
         if job is None:
@@ -357,7 +265,7 @@ class QuantumFluxService:
             result = run_one(arrays, spec, config, strategy_dirs())
             return summary(result)
 
-        return self._submit("backtest", work)
+        return self.jobs.submit("backtest", work)
 
     def start_abtest(self, *, asset: str, strategies: list[str], timeframe: str = "1m",
                      expiry: str | int | None = None, payout: float = 92.0, data: str | None = None) -> Job:
@@ -375,10 +283,10 @@ class QuantumFluxService:
             from quantumflux.services.backtesting import summary
 
             results, comparisons = ab_test(arrays, specs, config, strategy_dirs(), progress=progress)
-            return {"results": [{"label": label, **_plain(summary(r))} for label, r in results],
-                    "comparisons": [_plain(c) for c in comparisons]}
+            return {"results": [{"label": label, **plain(summary(r))} for label, r in results],
+                    "comparisons": [plain(c) for c in comparisons]}
 
-        return self._submit("abtest", work)
+        return self.jobs.submit("abtest", work)
 
     def _arrays_for(self, asset: str, timeframe: str | int, data: str | None) -> Any:
         if data:
@@ -490,24 +398,3 @@ class _LazyExecutor:
 
     def place(self, *args: Any, **kwargs: Any) -> Any:
         return self._service.require_trading().place(*args, **kwargs)
-
-
-def _signal_dict(signal: Any) -> dict[str, Any]:
-    return {"asset": signal.asset, "direction": signal.direction.value, "time": signal.time,
-            "iso": iso_utc(signal.time), "timeframe": signal.timeframe, "expiry": signal.expiry,
-            "strategy": signal.strategy, "rule": signal.rule, "confidence": signal.confidence,
-            "values": {k: _finite(v) for k, v in signal.values.items()}}
-
-
-def _plain(value: Any) -> Any:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {k: _plain(v) for k, v in dataclasses.asdict(value).items()}
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, float):
-        return _finite(value)
-    if isinstance(value, np.generic):
-        return _plain(value.item())
-    return value
