@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -32,6 +32,7 @@ from quantumflux.gui.widgets.log_pane import LogPane
 from quantumflux.gui.widgets.source_badge import SourceBadge
 from quantumflux.gui.widgets.timeframe_bar import TimeframeBar
 from quantumflux.gui.widgets.trade_ticket import TradeTicket
+from quantumflux.resource_files import resource_path
 
 
 class CollectorPanel(QWidget):
@@ -116,6 +117,10 @@ class TerminalWindow(QMainWindow):
     def __init__(self, settings_file: Path | None = None) -> None:
         super().__init__()
         self.setWindowTitle(f"QuantumFlux {__version__}")
+        try:
+            self.setWindowIcon(QIcon(str(resource_path("icons", "quantumflux.png"))))
+        except FileNotFoundError:  # a source tree without the generated icon still opens
+            pass
         self.setObjectName("terminal_window")
         self.resize(1500, 900)
         self.qsettings = (
