@@ -6,6 +6,7 @@ in ``config.json`` in the config directory. Pure stdlib: importable from anywher
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import sys
@@ -22,6 +23,16 @@ def user_data_dir() -> Path:
     if sys.platform == "darwin":
         return Path.home() / "Library" / "Application Support" / "QuantumFlux"
     return Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share")) / "quantumflux"
+
+
+def is_loopback_host(host: str) -> bool:
+    """True for ``localhost`` and loopback addresses (127.0.0.0/8, ::1): what servers bind by default."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def default_data_root() -> Path:

@@ -9,7 +9,6 @@ See docs/practice-broker.md for the behaviour in full.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import logging
 import random
 import threading
@@ -20,6 +19,7 @@ from typing import Any
 
 from websockets.asyncio.server import Server, ServerConnection, serve
 
+from quantumflux.config import is_loopback_host
 from quantumflux.core.model import Tick
 from quantumflux.sim import http
 from quantumflux.sim.assets import SimAsset, build_catalog, replay_asset, with_active
@@ -37,13 +37,6 @@ log = logging.getLogger(__name__)
 SOCKET_QUERY = "socket.io/?EIO=4&transport=websocket"
 
 
-def _is_loopback_host(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _check_settings(**values: float) -> None:
@@ -119,7 +112,7 @@ class PracticeBroker(MarketBehaviour):
         allow_remote: bool = False,
         clock_offset: float = 0.0,
     ) -> None:
-        if not allow_remote and not _is_loopback_host(host):
+        if not allow_remote and not is_loopback_host(host):
             raise ValueError(f"refusing to bind {host!r}: the practice broker binds loopback unless allow_remote")
         if session is not None and not session.strip():
             raise ValueError("session must be a non-empty string")

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import ipaddress
 
 from quantumflux.cli.main import EXIT_USAGE, CommandError
+from quantumflux.config import is_loopback_host
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -21,13 +21,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def run(args: argparse.Namespace) -> int:
@@ -41,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
     from quantumflux.config import load_settings
 
     settings = load_settings(api_host=args.host, api_port=args.port)
-    if not _loopback(settings.api_host) and not args.allow_remote:
+    if not is_loopback_host(settings.api_host) and not args.allow_remote:
         raise CommandError(f"refusing to bind {settings.api_host}: the API binds loopback unless --allow-remote",
                            EXIT_USAGE)
     import uvicorn

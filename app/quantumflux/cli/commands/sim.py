@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import ipaddress
+
+from quantumflux.config import is_loopback_host
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -29,13 +30,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.set_defaults(func=run)
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def run(args: argparse.Namespace) -> int:
@@ -47,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
     from quantumflux.sim import PracticeBroker
     from quantumflux.sim.replay import ReplayError
 
-    if not _is_loopback(args.host) and not args.allow_remote:
+    if not is_loopback_host(args.host) and not args.allow_remote:
         raise CommandError(f"refusing to bind {args.host}: the practice broker is loopback-only "
                            "unless --allow-remote is given", EXIT_USAGE)
     if not 0 <= args.port <= 65535:
