@@ -122,3 +122,18 @@ def test_a_tick_that_arrives_just_after_its_period_still_counts():
     state.apply([])
     closed = view.take_closed()
     assert [(c.close, c.volume) for c in closed] == [(1.2, 2)]
+
+
+def test_history_the_state_already_holds_does_not_rebuild_the_chart():
+    clock = Clock(21_600_000.0)
+    state = MarketState(clock=clock, close_delay=0.0)
+    candles = tuple(Candle("EURUSD_otc", 60, 21_600_000.0 - 600 + 60 * i, 1, 2, 0.5, 1.5) for i in range(10))
+    history = ev.HistoryReceived(clock.now, "s", "EURUSD_otc", 60, (), candles, None, "updateHistoryNewFast")
+    assert state.apply([history]).history_for == {"EURUSD_otc"}
+    view = state.open_view("EURUSD_otc", "1m")
+    assert state.apply([history]).history_for == frozenset()
+    assert state.view is view, "the same history again must not rebuild the view"
+    newer = candles[1:] + (Candle("EURUSD_otc", 60, 21_600_000.0, 1, 3, 0.5, 2.5),)
+    clock.now += 60
+    assert state.apply([ev.HistoryReceived(clock.now, "s", "EURUSD_otc", 60, (), newer, None, "x")]).history_for
+    assert state.view is not view

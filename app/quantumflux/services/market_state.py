@@ -171,11 +171,12 @@ class MarketState:
                 self.tick_count += len(event.ticks)
             elif isinstance(event, ev.HistoryReceived):
                 try:
-                    self._merge_broker_history(event)
+                    changed = self._merge_broker_history(event)
                 except ValueError as exc:  # bad history never stops the stream
                     messages.append(f"broker history for {event.asset} ignored: {exc}")
                 else:
-                    history_for.add(event.asset)
+                    if changed:
+                        history_for.add(event.asset)
             elif isinstance(event, ev.AssetsUpdated):
                 self.assets = {a.symbol: a for a in event.assets}
                 flags["assets"] = True
@@ -243,8 +244,10 @@ class MarketState:
             data = self._data[asset] = AssetData()
         return data
 
-    def _merge_broker_history(self, event: ev.HistoryReceived) -> None:
+    def _merge_broker_history(self, event: ev.HistoryReceived) -> bool:
+        """Merge; True when the history changed (views of the asset are then rebuilt, else left alone)."""
         data = self._asset_data(event.asset)
+        before = self._history_fingerprint(event.asset, data)
         if event.candles:
             data.history_book(event.period).merge_history(event.asset, candles=event.candles)
         if event.ticks:
@@ -253,11 +256,26 @@ class MarketState:
             data.history_book(5).merge_history_arrays(event.asset, aggregate_tick_arrays(times, prices, 5), 5)
         for book in data.history.values():
             book.advance(self._clock())
+        if self._history_fingerprint(event.asset, data) == before:
+            return False  # the page asked again for history we already hold: nothing to recompute
         current = self._view
         for asset, timeframe in [key for key in self._views if key[0] == event.asset]:
             self._drop_view(asset, timeframe)
         if current is not None and current.asset == event.asset:
             self.open_view(event.asset, current.timeframe)
+        return True
+
+    @staticmethod
+    def _history_fingerprint(asset: str, data: AssetData) -> tuple[tuple[int, int, float, float, float], ...]:
+        """Per history period: candle count, volume and first/last time and last close (cheap, O(periods))."""
+        out = []
+        for period, book in sorted(data.history.items()):
+            arrays = book.arrays(asset)
+            forming = book.forming(asset)
+            n = len(arrays)
+            out.append((period, n, float(arrays.time[0]) if n else 0.0, float(arrays.close[-1]) if n else 0.0,
+                        forming.close if forming is not None else 0.0))
+        return tuple(out)
 
     # ------------------------------------------------------------------- views
     def status(self, asset: str) -> SourceStatus:
