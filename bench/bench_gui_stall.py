@@ -72,6 +72,7 @@ def main() -> int:
             heartbeat.stop()
             rate = (term.state.tick_count - ticks_before) / args.seconds
             handler = sorted(term.controller.pump.stalls_ms)
+            slowest = term.controller.pump.slowest_batch
         finally:
             term.shutdown()
     gaps.sort()
@@ -80,7 +81,7 @@ def main() -> int:
     print(f"GUI heartbeat (5 ms timer): {len(gaps)} beats, gap median {gaps[len(gaps) // 2]:.1f} ms, "
           f"p99 {p99:.1f} ms, max {gaps[-1]:.1f} ms (floor: no stall over 50 ms)")
     print(f"event batch handler: median {handler[len(handler) // 2]:.2f} ms, max {handler[-1]:.2f} ms "
-          f"over {len(handler)} batches")
+          f"over {len(handler)} batches; the slowest held {slowest}")
     return 0
 
 

@@ -28,6 +28,7 @@ class EventPump(QObject):
         self._timer.timeout.connect(self._on_timeout)
         self.delivered = 0
         self.max_stall_ms = 0.0
+        self.slowest_batch: dict[str, int] = {}  # event kinds of the slowest batch (what to look at)
         self.stalls_ms: deque[float] = deque(maxlen=10000)
 
     def start(self) -> None:
@@ -56,7 +57,12 @@ class EventPump(QObject):
         self._handler(batch)
         elapsed = (time.perf_counter() - started) * 1000.0
         self.stalls_ms.append(elapsed)
-        self.max_stall_ms = max(self.max_stall_ms, elapsed)
+        if elapsed > self.max_stall_ms:
+            self.max_stall_ms = elapsed
+            kinds: dict[str, int] = {}
+            for event in batch:
+                kinds[type(event).__name__] = kinds.get(type(event).__name__, 0) + 1
+            self.slowest_batch = kinds
         self.delivered += len(batch)
         return len(batch)
 

@@ -51,6 +51,9 @@ class TickColumns:
         self._price[self._size] = price
         self._size += 1
 
+    def first_time(self) -> float:
+        return float(self._time[0]) if self._size else float("nan")
+
     def columns(self) -> tuple[np.ndarray, np.ndarray]:
         return self._time[: self._size].copy(), self._price[: self._size].copy()
 
@@ -266,15 +269,18 @@ class MarketState:
         return True
 
     @staticmethod
-    def _history_fingerprint(asset: str, data: AssetData) -> tuple[tuple[int, int, float, float, float], ...]:
-        """Per history period: candle count, volume and first/last time and last close (cheap, O(periods))."""
+    def _history_fingerprint(asset: str, data: AssetData) -> tuple[tuple[float, ...], ...]:
+        """What of the history a chart would show: per period, the candles before the first live tick
+        (live ticks win from there on). Count, first time and last close: cheap, O(periods · log n)."""
+        live_from = float(data.ticks.first_time()) if len(data.ticks) else np.inf
         out = []
         for period, book in sorted(data.history.items()):
             arrays = book.arrays(asset)
+            n = int(np.searchsorted(arrays.time, live_from - period, side="right"))
             forming = book.forming(asset)
-            n = len(arrays)
-            out.append((period, n, float(arrays.time[0]) if n else 0.0, float(arrays.close[-1]) if n else 0.0,
-                        forming.close if forming is not None else 0.0))
+            forming_close = forming.close if forming is not None and forming.time + period <= live_from else 0.0
+            out.append((period, n, float(arrays.time[0]) if n else 0.0, float(arrays.close[n - 1]) if n else 0.0,
+                        forming_close))
         return tuple(out)
 
     # ------------------------------------------------------------------- views
