@@ -10,16 +10,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
     parser = subparsers.add_parser(
         "signal",
-        help="a strategy's decision on the latest closed candle (CSV history)",
-        description="Evaluate a strategy on the stored CSV history of ASSET and print its decision on the last "
-        "closed candle (a signal, none, or not ready and why) and its most recent signal. The output "
-        "says which source was used.",
+        help="a strategy's decision on the latest closed candle (live session when attached, else CSV history)",
+        description="Evaluate a strategy on ASSET's candles and print its decision on the last closed candle "
+        "(a signal, none, or not ready and why) and its most recent signal. With a browser on the debugging "
+        "port, the candles are the live session's (broker history and ticks) merged with the CSV store; "
+        "otherwise the CSV history alone. The output says which source was used.",
     )
     parser.add_argument("asset", metavar="ASSET", help="asset symbol, e.g. EURUSD_otc")
     add_data_options(parser, asset_flag=False)
     parser.add_argument("--strategy", default="confluence", help="strategy name (default confluence)")
     parser.add_argument("--param", action="append", default=[], metavar="K=V", help="strategy parameter")
     parser.add_argument("--expiry", default=None, help="expiry carried by the signal (default: one candle)")
+    parser.add_argument("--attach", default=None, metavar="HOST:PORT",
+                        help="browser to read the live session from (default from config: 127.0.0.1:9222)")
+    parser.add_argument("--history-only", action="store_true", help="use the CSV history even when a browser answers")
+    parser.add_argument("--wait", type=float, default=8.0, help="seconds to watch the live session (default 8)")
     parser.add_argument("--json", action="store_true", help="print as JSON")
     parser.set_defaults(func=run)
 
@@ -37,6 +42,21 @@ def _signal_dict(signal: object) -> dict[str, object] | None:
     return data
 
 
+def _live(args: argparse.Namespace, timeframe: int) -> object | None:
+    from quantumflux.cli.main import EXIT_USAGE, CommandError
+    from quantumflux.config import load_settings
+    from quantumflux.services.live_candles import live_candles
+
+    settings = load_settings()
+    host, port = settings.chrome_host, settings.chrome_port
+    if args.attach:
+        host, _, text = args.attach.rpartition(":")
+        if not host or not text.isdigit():
+            raise CommandError(f"--attach wants HOST:PORT, got {args.attach!r}", EXIT_USAGE)
+        port = int(text)
+    return live_candles(settings, args.asset, timeframe, host=host, port=port, wait=args.wait)
+
+
 def run(args: argparse.Namespace) -> int:
     import json
 
@@ -50,10 +70,14 @@ def run(args: argparse.Namespace) -> int:
         bt.registry_for(common["folders"]).create(spec.name, dict(spec.params))
     except (ValueError, KeyError) as exc:
         raise user_error(exc) from exc
-    arrays, info = load_data(common, args.asset)
     timeframe = common["timeframe"].seconds
+    live = None if args.history_only else _live(args, timeframe)
+    if live is not None and len(live.arrays):
+        arrays, source = live.arrays, live.source
+    else:
+        arrays, info = load_data(common, args.asset)
+        source = f"CSV history {info['path']}" + ("" if args.history_only else " (no live ticks for this asset)")
     report = bt.signal_on_history(arrays, spec, args.asset, timeframe, common["expiry"], common["folders"])
-    source = f"CSV history {info['path']}"
     if args.json:
         print(json.dumps({"source": source, "strategy": report.strategy, "asset": args.asset,
                           "timeframe": str(common["timeframe"]), "candles": report.candles,
