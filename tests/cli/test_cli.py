@@ -44,3 +44,14 @@ def test_wrong_flag_is_a_usage_error():
     result = _run("--no-such-flag")
     assert result.returncode == 2
     assert "unrecognized arguments" in result.stderr
+
+
+def test_the_headless_collector_never_imports_qt():
+    probe = subprocess.run(
+        [sys.executable, "-c",
+         "import sys, quantumflux.cli.commands.collect, quantumflux.services.collector_run;"
+         "print(','.join(m for m in ('PySide6', 'pyqtgraph', 'qasync') if m in sys.modules))"],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert probe.returncode == 0, probe.stderr
+    assert probe.stdout.strip() == ""
