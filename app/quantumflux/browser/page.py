@@ -165,6 +165,11 @@ class TradingPage:
         (preferring a URL containing ``url_hint``). PageError when the browser cannot be reached or
         no tab looks like the trading page.
         """
+        from quantumflux.browser.chrome import devtools_version
+
+        if devtools_version(host, port, timeout=2.0) is None:  # chromedriver would wait a minute to say so
+            raise PageError(f"cannot attach to the browser on {host}:{port}: nothing answers DevTools there "
+                            "(start it with `quantumflux chrome start`)")
         options = webdriver.ChromeOptions()
         options.debugger_address = f"{host}:{port}"
         try:

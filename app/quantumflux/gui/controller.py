@@ -235,7 +235,8 @@ class TerminalController(QObject):
     def select_asset(self, symbol: str, *, from_page: bool = False) -> None:
         self.window.assets.select(symbol, emit=False)
         self._show_asset(symbol)
-        if not from_page and self._page_switcher is not None and self.window.follow_browser.isChecked():
+        if (not from_page and self._page_switcher is not None and self.window.follow_browser.isChecked()
+                and self.state.connected):  # only a page with a live broker socket can be switched
             self._workers.submit(self._switch_page, symbol, self.timeframe)
 
     def _on_asset_selected(self, symbol: str) -> None:
