@@ -58,6 +58,9 @@ def test_live_candles_stream_equals_the_csv_store(live):
         time.sleep(0.2)
     assert client.get("/status").json()["login"] == "ok"
     assets = client.get("/assets").json()
+    while time.time() < deadline and assets[0]["source"] != "live":  # updateAssets follows the login
+        time.sleep(0.2)
+        assets = client.get("/assets").json()
     assert len(assets) >= 40 and all(a["source"] == "live" for a in assets)
     asset = "EURUSD_otc"
     assert client.post("/collector/start", json={"timeframes": ["5s"], "assets": [asset]}).json()["running"]
