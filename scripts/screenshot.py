@@ -41,6 +41,14 @@ def main() -> int:
             term.controller._on_timeframe_changed(5)
             for name in ("sma", "bbands", "rsi", "macd"):
                 term.window.indicator_actions[name].setChecked(True)
+            ticket = term.window.ticket  # one demo trade, so positions and results show
+            deadline = time.time() + 20
+            while time.time() < deadline and not ticket.call_button.isEnabled():
+                app.processEvents()
+                time.sleep(0.05)
+            ticket.amount.setValue(10)
+            ticket.expiry.setCurrentIndex(ticket.expiry.findData(15))
+            ticket.call_button.click()
             settle = time.time() + 20
             while time.time() < settle:
                 app.processEvents()

@@ -60,6 +60,9 @@ class Terminal:
             self._attach_trading()
         self.controller.start()
         self.window.show()
+        from PySide6.QtCore import QTimer
+
+        QTimer.singleShot(0, self.window.apply_default_layout)  # once the window is laid out
         return self
 
     def _attach_trading(self) -> None:

@@ -178,8 +178,8 @@ class TerminalWindow(QMainWindow):
         tabs.addTab(self.collector_panel, "Collector")
         self.bottom_tabs = tabs
         bottom = self._dock("Activity", tabs, Qt.DockWidgetArea.BottomDockWidgetArea)
-        self.resizeDocks([left, right], [270, 300], Qt.Orientation.Horizontal)
-        self.resizeDocks([bottom], [150], Qt.Orientation.Vertical)
+        self._docks = (left, right, bottom)
+        self.restored_layout = False
 
         self.status_browser = QLabel("browser: —")
         self.status_capture = QLabel("capture: —")
@@ -207,6 +207,14 @@ class TerminalWindow(QMainWindow):
         self.addDockWidget(area, dock)
         return dock
 
+    def apply_default_layout(self) -> None:
+        """Dock sizes for a first run (a remembered layout wins); call once the window is shown."""
+        if self.restored_layout:
+            return
+        left, right, bottom = self._docks
+        self.resizeDocks([left, right], [270, 300], Qt.Orientation.Horizontal)
+        self.resizeDocks([bottom], [170], Qt.Orientation.Vertical)
+
     # --------------------------------------------------------------- persistence
     def restore(self) -> dict[str, object]:
         """Restore layout; return the remembered asset, timeframe, indicators and theme."""
@@ -216,7 +224,7 @@ class TerminalWindow(QMainWindow):
             self.restoreGeometry(geometry)
         state = s.value("state")
         if state is not None:
-            self.restoreState(state)
+            self.restored_layout = bool(self.restoreState(state))
         indicators = s.value("indicators", "")
         return {
             "asset": s.value("asset", "") or "",

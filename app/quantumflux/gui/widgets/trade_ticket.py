@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QPushButton,
     QTableWidget,
@@ -92,6 +93,7 @@ class TradeTicket(QWidget):
         layout.addWidget(self.closed_table, 1)
         self._open: dict[str, Deal] = {}
         self._closed: list[Deal] = []
+        self.setMinimumWidth(340)
         self.set_account(is_demo=True)
         self.set_trading_enabled(False)
 
@@ -101,7 +103,8 @@ class TradeTicket(QWidget):
         table.setHorizontalHeaderLabels(list(headers))
         table.verticalHeader().hide()
         table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        table.horizontalHeader().setStretchLastSection(True)
+        table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        table.horizontalHeader().setMinimumSectionSize(36)
         return table
 
     # ------------------------------------------------------------------ state
