@@ -67,7 +67,7 @@ def test_collector_files_match_the_ticks_the_broker_emitted(tmp_path: Path) -> N
         session = CollectorSession(config)
         try:
             session.open()
-            session.run(threading.Event(), duration=8)
+            session.run(threading.Event(), duration=14)  # a partial first 5 s period, one full period and its 2 s close grace
             cutoff = time.time() - 1.0
         finally:
             final = session.close()
