@@ -31,27 +31,10 @@ from dataclasses import dataclass
 
 from quantumflux.core.model import Asset, Direction, Tick
 from quantumflux.core.risk import HOUR, AccountState, OrderIntent, RiskGuard
+from quantumflux.services.trading_result import TradeResult
 from quantumflux.storage.journal import DuplicateOrderError, TradeJournal, TradeRecord
 
 PAPER = "paper"
-
-
-@dataclass(frozen=True, slots=True)
-class OrderReport:
-    """What became of one order (the fields the runner reads from any executor's result)."""
-
-    client_id: str
-    status: str  # confirmed | refused | failed | unconfirmed | closed
-    asset: str
-    direction: str
-    amount: float
-    expiry: int
-    account: str
-    reason: str | None = None
-    rule: str | None = None
-    payout: float | None = None
-    open_price: float | None = None
-    duplicate: bool = False
 
 
 @dataclass(slots=True)
@@ -193,7 +176,7 @@ class PaperExecutor:
 
     def place(self, asset: str, direction: Direction | str, amount: float, expiry: int, source: str = "manual",
               client_id: str | None = None, real: bool = False,
-              entry: tuple[float, float] | None = None) -> OrderReport:
+              entry: tuple[float, float] | None = None) -> TradeResult:
         """Journal the order, ask the guard, and open the paper trade at ``entry`` = (time, price)."""
         direction = Direction.parse(direction)
         client_id = client_id or uuid.uuid4().hex
@@ -221,7 +204,7 @@ class PaperExecutor:
                 refusal = ("no_price", f"no_price: no live tick of {asset} seen yet")
             if refusal is not None:
                 record = self.journal.mark_refused(client_id, refusal[1], at=now)
-                return _report(record, rule=refusal[0])
+                return _report(record)
             assert entry is not None and payout is not None
             record = self.journal.mark_confirmed(client_id, f"paper-{client_id}", open_price=entry[1], payout=payout,
                                                  at=now)
@@ -258,8 +241,6 @@ class PaperExecutor:
         return trade
 
 
-def _report(record: TradeRecord, rule: str | None = None, duplicate: bool = False) -> OrderReport:
-    if rule is None and record.status == "refused" and record.reason:
-        rule = record.reason.split(":", 1)[0]
-    return OrderReport(record.client_id, record.status, record.asset, record.direction, record.amount, record.expiry,
-                       record.account, record.reason, rule, record.payout, record.open_price, duplicate)
+def _report(record: TradeRecord, duplicate: bool = False) -> TradeResult:
+    """The same result type the trading session returns (the refusal's rule is the reason's prefix)."""
+    return TradeResult.from_record(record, duplicate=duplicate)

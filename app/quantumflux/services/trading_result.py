@@ -7,7 +7,6 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from quantumflux.browser.page_trade import parse_clock
 from quantumflux.core.model import Outcome
 from quantumflux.storage.journal import TradeRecord
 
@@ -22,6 +21,8 @@ def parse_expiry(value: int | str) -> int:
     else:
         text = str(value).strip().lower()
         if ":" in text:
+            from quantumflux.browser.page_trade import parse_clock  # local: results stay Selenium-free
+
             seconds = parse_clock(text) or 0
         else:
             match = _EXPIRY.match(text)
