@@ -155,13 +155,11 @@ class VolumeLayer(Layer):
         self.down.set_color(palette.volume_down)
 
 
-class LineLayer(Layer):
-    """One indicator output drawn as a polyline (per-bucket min/max when zoomed out)."""
+class ValuesLayer(Layer):
+    """A layer drawn from one value per candle, with its min/max pyramid for zoomed-out views."""
 
-    def __init__(self, color: str, width: float = 1.3) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self.item = PolylineItem(color, width)
-        self.items = [self.item]
         self.values = np.zeros(0)
         self._pyramid = LinePyramid(self.values)
         self._version = 0
@@ -170,6 +168,15 @@ class LineLayer(Layer):
         self.values = np.asarray(values, dtype=np.float64)
         self._pyramid = LinePyramid(self.values)
         self._version += 1
+
+
+class LineLayer(ValuesLayer):
+    """One indicator output drawn as a polyline (per-bucket min/max when zoomed out)."""
+
+    def __init__(self, color: str, width: float = 1.3) -> None:
+        super().__init__()
+        self.item = PolylineItem(color, width)
+        self.items = [self.item]
 
     def refresh(self, window: Window) -> None:
         if not self._needs(window, self._version):
@@ -192,7 +199,7 @@ class LineLayer(Layer):
         self.item.set_color(color)
 
 
-class HistogramLayer(Layer):
+class HistogramLayer(ValuesLayer):
     """Bars from zero (e.g. the MACD histogram); zoomed out, a bucket spans its min..max."""
 
     def __init__(self, positive: str, negative: str) -> None:
@@ -200,14 +207,6 @@ class HistogramLayer(Layer):
         self.positive = RectsItem(positive)
         self.negative = RectsItem(negative)
         self.items = [self.positive, self.negative]
-        self.values = np.zeros(0)
-        self._pyramid = LinePyramid(self.values)
-        self._version = 0
-
-    def set_values(self, values: Array) -> None:
-        self.values = np.asarray(values, dtype=np.float64)
-        self._pyramid = LinePyramid(self.values)
-        self._version += 1
 
     def refresh(self, window: Window) -> None:
         if not self._needs(window, self._version):
