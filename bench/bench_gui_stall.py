@@ -28,7 +28,6 @@ def main() -> int:
     from PySide6.QtWidgets import QApplication
 
     from quantumflux.config import Settings
-    from quantumflux.core.source import SourceState
     from quantumflux.gui.app import Terminal
 
     app = QApplication.instance() or QApplication([])
@@ -39,11 +38,7 @@ def main() -> int:
         term.window.resize(1600, 950)
         term.start()
         try:
-            deadline = time.time() + 60
-            while time.time() < deadline and term.window.badge.state is not SourceState.LIVE:
-                app.processEvents()
-                time.sleep(0.02)
-            if term.window.badge.state is not SourceState.LIVE:
+            if not term.wait_until(term.live, 60):
                 print("the terminal did not reach LIVE", file=sys.stderr)
                 return 1
             term.controller._on_timeframe_changed(5)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -19,11 +18,10 @@ def main() -> int:
     from PySide6.QtWidgets import QApplication
 
     from quantumflux.config import Settings
-    from quantumflux.core.source import SourceState
     from quantumflux.gui.app import Terminal
 
     out = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "screenshot.png"
-    app = QApplication.instance() or QApplication([])
+    _app = QApplication.instance() or QApplication([])  # kept alive for the run
     with tempfile.TemporaryDirectory() as home:
         os.environ["QF_HOME"] = home
         term = Terminal.build(Settings(data_root=ROOT / "data"), demo=True, settings_file=Path(home) / "t.ini",
@@ -31,28 +29,18 @@ def main() -> int:
         term.window.resize(1600, 950)
         term.start()
         try:
-            deadline = time.time() + 60
-            while time.time() < deadline and term.window.badge.state is not SourceState.LIVE:
-                app.processEvents()
-                time.sleep(0.05)
-            if term.window.badge.state is not SourceState.LIVE:
+            if not term.wait_until(term.live, 60):
                 print("the terminal did not reach LIVE within 60 s", file=sys.stderr)
                 return 1
             term.controller._on_timeframe_changed(5)
             for name in ("sma", "bbands", "rsi", "macd"):
                 term.window.indicator_actions[name].setChecked(True)
             ticket = term.window.ticket  # one demo trade, so positions and results show
-            deadline = time.time() + 20
-            while time.time() < deadline and not ticket.call_button.isEnabled():
-                app.processEvents()
-                time.sleep(0.05)
+            term.wait_until(ticket.call_button.isEnabled, 20)
             ticket.amount.setValue(10)
             ticket.expiry.setCurrentIndex(ticket.expiry.findData(15))
             ticket.call_button.click()
-            settle = time.time() + 20
-            while time.time() < settle:
-                app.processEvents()
-                time.sleep(0.05)
+            term.wait_until(lambda: bool(ticket.closed_deals()), 30)  # the broker's result is shown
             term.window.grab().save(str(out))
             print(f"saved {out}")
         finally:

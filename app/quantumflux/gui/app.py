@@ -65,6 +65,26 @@ class Terminal:
         QTimer.singleShot(0, self.window.apply_default_layout)  # once the window is laid out
         return self
 
+    def wait_until(self, condition: Callable[[], bool], timeout: float) -> bool:
+        """Run the Qt event loop until ``condition()`` holds or ``timeout`` seconds pass (scripts, benchmarks)."""
+        import time
+
+        from PySide6.QtWidgets import QApplication
+
+        deadline = time.monotonic() + timeout
+        while not condition():
+            if time.monotonic() >= deadline:
+                return False
+            QApplication.processEvents()
+            time.sleep(0.02)
+        return True
+
+    def live(self) -> bool:
+        """The selected asset's chart is LIVE."""
+        from quantumflux.core.source import SourceState
+
+        return self.window.badge.state is SourceState.LIVE
+
     def _attach_trading(self) -> None:
         """Orders from the ticket go through the page of the attached browser (demo account by default)."""
         from quantumflux.services.trading import TradingSession
