@@ -142,8 +142,12 @@ class CdpCapture:
             backoff = min(self._max_backoff, backoff * 2)
 
     def _session(self, info: dict[str, Any]) -> None:
+        # skip_utf8_validation: websocket-client checks fragmented text messages byte by byte in
+        # Python (Chrome fragments every large CDP message, e.g. a broker history), holding the GIL
+        # for tens of ms and stalling the GUI thread. str.decode in recv() still rejects bad UTF-8.
         ws = websocket.create_connection(
-            info["webSocketDebuggerUrl"], timeout=5, suppress_origin=True, enable_multithread=True
+            info["webSocketDebuggerUrl"], timeout=5, suppress_origin=True, enable_multithread=True,
+            skip_utf8_validation=True,
         )
         self._ws = ws
         self.browser_version = str(info.get("Browser", ""))

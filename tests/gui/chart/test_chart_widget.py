@@ -209,6 +209,20 @@ def test_indicators_are_added_to_panes_and_removed(chart):
     with pytest.raises(ValueError, match="unknown parameter"):
         chart.add_indicator("sma", length=3)
     assert len(chart.panes) == panes + 2 and len(chart.indicator_ids()) == 4
+    stoch = chart.add_indicator("stoch")
+
+    def rows():
+        """Each pane's cell in the layout and whether it shows the time axis."""
+        return [(chart.graphics.ci.items[p.plot], p.plot.getAxis("bottom").isVisible()) for p in chart.panes]
+
+    assert rows()[-1] == ([(len(chart.panes) - 1, 0)], True)
+    chart.remove_indicator(macd)  # a pane in the middle: the ones below move up, no gap
+    macd = None
+    assert [cell for cell, _ in rows()] == [[(row, 0)] for row in range(panes + 2)]
+    assert [shown for _, shown in rows()] == [False] * (panes + 1) + [True]
+    chart.remove_indicator(stoch)  # the bottom pane: the one above takes the time axis
+    assert rows()[-1] == ([(panes, 0)], True)
+    macd = chart.add_indicator("macd")
     chart.remove_indicator(rsi)
     chart.remove_indicator(macd)
     chart.remove_indicator(sma)

@@ -56,6 +56,8 @@ class Pane:
         self.plot.showAxis("right")
         self.plot.hideAxis("left")
         self.plot.getAxis("right").setWidth(AXIS_WIDTH)
+        for side in ("left", "right", "top", "bottom"):  # prices carry no unit: no SI label to re-render on each scroll
+            self.plot.getAxis(side).enableAutoSIPrefix(False)
         # Our own grid: one segments item of major lines (pyqtgraph's axis grid costs ~10 ms a frame).
         self.grid = SegmentsItem(palette.grid)
         self.grid.setZValue(-10)

@@ -67,6 +67,8 @@ class CandleChart(ChartNavigation, QtWidgets.QWidget):
         self._crosshair: float | None = None
         self._readout = ""
         self.frames = 0
+        self._window_refreshes = 0  # lets a frame skip a second refresh after scrolling did one
+        self._laying_out = False  # panes being (re)placed: one window refresh afterwards, not one per resize
         self._build_ui()
         self._volume_layer = VolumeLayer(self._buffer, self._pyramid, self._palette)
         if show_volume:
@@ -182,6 +184,7 @@ class CandleChart(ChartNavigation, QtWidgets.QWidget):
         if not dirty:
             return
         self.frames += 1
+        refreshes = self._window_refreshes
         if "history" in dirty:
             self._recompute_indicators(full=False)
             self._relayout_markers()
@@ -189,8 +192,8 @@ class CandleChart(ChartNavigation, QtWidgets.QWidget):
                 self._scroll_to_live()
         if "markers" in dirty:
             self._relayout_markers()
-        if dirty & {"history", "view"}:
-            self._refresh_window()
+        if dirty & {"history", "view"} and self._window_refreshes == refreshes:
+            self._refresh_window()  # unless scrolling to the live edge just refreshed the window
         if "forming" in dirty:
             self._update_forming_item()
         if "price" in dirty:
@@ -227,9 +230,11 @@ class CandleChart(ChartNavigation, QtWidgets.QWidget):
 
     # ----------------------------------------------------------------- view
     def _on_x_range_changed(self, *args: object) -> None:
-        self._refresh_window()
+        if not self._laying_out:
+            self._refresh_window()
 
     def _refresh_window(self) -> None:
+        self._window_refreshes += 1
         view = self.price_pane.view
         (x_min, x_max), _ = view.viewRange()
         self._factor = level_factor(max(1.0, view.width()) / max(1e-9, x_max - x_min))
@@ -312,22 +317,32 @@ class CandleChart(ChartNavigation, QtWidgets.QWidget):
             self.panes.remove(indicator.pane)
             self.graphics.ci.removeItem(indicator.pane.plot)
             self._relayout_panes()
-        self._mark("readout")
+        self._mark("readout", "view")
 
     def indicator_ids(self) -> list[int]:
         return list(self._indicators)
 
     def _relayout_panes(self) -> None:
+        """Place the panes top to bottom. Panes already in their row stay: re-adding a pane makes
+        the layout resize every view again (about 10 ms per pane)."""
         layout = self.graphics.ci
-        for pane in self.panes:
-            if pane.plot in layout.items:
-                layout.removeItem(pane.plot)
-        for row, pane in enumerate(self.panes):
-            layout.addItem(pane.plot, row=row, col=0)
-            layout.layout.setRowStretchFactor(row, 3 if row == 0 else 1)
-            pane.show_time_labels(row == len(self.panes) - 1)
-        for row in range(len(self.panes), len(self.panes) + 4):
-            layout.layout.setRowStretchFactor(row, 0)
+        keep = 0
+        while keep < len(self.panes) and layout.items.get(self.panes[keep].plot) == [(keep, 0)]:
+            keep += 1
+        self._laying_out = True
+        try:
+            for pane in self.panes[keep:]:
+                if pane.plot in layout.items:
+                    layout.removeItem(pane.plot)
+            for row, pane in enumerate(self.panes):
+                if row >= keep:
+                    layout.addItem(pane.plot, row=row, col=0)
+                layout.layout.setRowStretchFactor(row, 3 if row == 0 else 1)
+                pane.show_time_labels(row == len(self.panes) - 1)
+            for row in range(len(self.panes), len(self.panes) + 4):
+                layout.layout.setRowStretchFactor(row, 0)
+        finally:
+            self._laying_out = False
 
     # ----------------------------------------------------------------- markers and theme
     def add_signal_marker(self, time: float, direction: Direction | str) -> None:
