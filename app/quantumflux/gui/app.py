@@ -15,7 +15,6 @@ from quantumflux.services.market_state import MarketState
 from quantumflux.services.stored_history import StoredHistory
 from quantumflux.services.terminal_session import TerminalSession
 
-
 _startup_frozen = False
 
 
