@@ -11,7 +11,8 @@ Two phases, both while the broker streams:
    above has been applied and drawn (a 2 s settle);
 2. user actions: every 1.5 s the user switches asset, timeframe or an indicator pane the way the
    widgets do; printed is the longest gap within 1 s of each kind of action (it includes the
-   action itself: rebuilding the chart from the base series).
+   action itself: rebuilding the chart from the base series). Every asset has two weeks of
+   1-minute candles in the CSV store (20,160 rows in 202 files each), read when it is first shown.
 
 Also printed: the longest event-batch handler call and how many events it coalesced.
 
@@ -73,6 +74,30 @@ def summary(values: list[float]) -> str:
     return f"median {values[len(values) // 2]:.1f} ms, max {values[-1]:.1f} ms ({len(values)} times)"
 
 
+STORED_MINUTES = 14 * 24 * 60
+
+
+def write_stored_history(settings: object, assets: int, seed: int) -> int:
+    """Two weeks of 1-minute candles per broker asset in the realtime CSV store; returns the files written."""
+    import numpy as np
+
+    from quantumflux.core.model import Candle
+    from quantumflux.sim.assets import build_catalog
+    from quantumflux.storage.csv_store import ChunkedCsvStore
+
+    end = (time.time() // 60 - 60 * 24) * 60  # ends a day ago: older than anything the broker sends
+    start = end - STORED_MINUTES * 60
+    rng = np.random.default_rng(seed)
+    with ChunkedCsvStore(settings.realtime_dir, session_start=start) as store:
+        for asset in build_catalog(assets, seed):
+            closes = asset.start_price * np.exp(np.cumsum(rng.normal(0, 2e-4, STORED_MINUTES)))
+            for i, close in enumerate(closes):
+                open_ = closes[i - 1] if i else close
+                store.write_candle(Candle(asset.symbol, 60, start + 60 * i, open_, max(open_, close) * 1.0001,
+                                          min(open_, close) * 0.9999, close, 10))
+        return store.stats.files_written
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=30.0, help="length of the streaming phase")
@@ -86,7 +111,10 @@ def main() -> int:
     app = QApplication.instance() or QApplication([])
     with tempfile.TemporaryDirectory() as home:
         os.environ["QF_HOME"] = home
-        term = Terminal.build(Settings(data_root=Path(home) / "data"), demo=True, settings_file=Path(home) / "t.ini",
+        settings = Settings(data_root=Path(home) / "data")
+        files = write_stored_history(settings, 20, 2)
+        print(f"stored history: {files} CSV files ({STORED_MINUTES:,} 1-minute candles per asset)")
+        term = Terminal.build(settings, demo=True, settings_file=Path(home) / "t.ini",
                               broker_options={"seed": 2, "assets": 20, "tick_rate": 10.0})
         term.window.resize(1600, 950)
         term.start()

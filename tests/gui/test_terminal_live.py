@@ -69,8 +69,19 @@ def test_terminal_goes_live_isolates_assets_recomputes_and_senses_the_source(ter
     other = next(s for s in term.window.assets.symbols_in_view() if s != asset and term.state.assets[s].active
                  and s.startswith("BTC"))
     term.window.follow_browser.setChecked(False)
+    reads: list[tuple[str, str]] = []
+    read_stored = term.state._stored_history
+
+    def spy(symbol: str):
+        reads.append((symbol, threading.current_thread().name))
+        return read_stored(symbol)
+
+    term.state._stored_history = spy
     controller.select_asset(other)
     assert controller.asset == other and term.state.view.asset == other
+    qtbot.waitUntil(lambda: bool(reads), timeout=10000)
+    assert reads[0][0] == other and reads[0][1].startswith("qf-history-reader"), \
+        f"stored history must be read off the GUI thread: {reads}"
     qtbot.waitUntil(lambda: term.state.view.forming() is not None, timeout=15000)
     btc_view = term.state.view
     prices = np.concatenate([btc_view.arrays().close, [btc_view.forming().close]])

@@ -8,7 +8,7 @@ from quantumflux.core.candles import CandleArrays, aggregate_tick_arrays, derive
 from quantumflux.core.model import Asset, Balance, Candle, Deal, Direction, Tick
 from quantumflux.core.protocol import events as ev
 from quantumflux.core.source import SourceState
-from quantumflux.services.market_state import MarketState
+from quantumflux.services.market_state import MarketState, StoredHistoryLoaded
 
 
 class Clock:
@@ -88,6 +88,40 @@ def test_stored_history_seeds_the_chart_and_live_ticks_extend_it():
     assert state.status("EURUSD_otc").state is SourceState.HISTORICAL  # quiet for 400 s, socket still open
 
 
+def test_deferred_stored_history_is_read_by_a_worker_and_applied_as_an_event():
+    clock = Clock(10_800_000.0)
+    t = 10_800_000.0 - 3600 + 60 * np.arange(60)
+    stored = CandleArrays.from_columns(t, np.full(60, 1.0), np.full(60, 1.2), np.full(60, 0.9), np.full(60, 1.1), np.ones(60))
+    reads: list[str] = []
+
+    def source(asset: str) -> CandleArrays | None:
+        reads.append(asset)
+        if asset == "BROKEN":
+            raise OSError("disk on fire")
+        return stored if asset == "EURUSD_otc" else None
+
+    state = MarketState(clock=clock, stored_history=source, close_delay=0.0, defer_stored=True)
+    state.apply([ev.TicksReceived(clock.now, "s", (Tick("EURUSD_otc", clock.now + 1, 1.15),))])
+    view = state.open_view("EURUSD_otc", "5m")
+    assert reads == [] and len(view.arrays()) == 0, "nothing is read on the caller's (GUI) thread"
+    state.finest_period("EURUSD_otc")
+    assert state.take_stored_requests() == ["EURUSD_otc"]
+    assert state.take_stored_requests() == [], "each asset is asked for once"
+    loaded = state.read_stored("EURUSD_otc")
+    assert reads == ["EURUSD_otc"] and loaded.arrays is stored
+    changes = state.apply([loaded])
+    assert changes.history_for == {"EURUSD_otc"} and state.view is not view
+    assert len(state.view.arrays()) == 12 and state.view.forming().close == 1.15, "stored history + the live tick"
+    assert state.apply([loaded]).history_for == frozenset(), "the same history again changes nothing"
+    state.open_view("BROKEN", "1m")
+    assert state.take_stored_requests() == ["BROKEN"]
+    failed = state.read_stored("BROKEN")
+    assert failed == StoredHistoryLoaded("BROKEN", None, "disk on fire")
+    assert state.apply([failed]).messages == ("stored history of BROKEN unavailable: disk on fire",)
+    state.open_view("BROKEN", "1m")
+    assert state.take_stored_requests() == [], "a failed read is not retried in a loop"
+
+
 def test_broker_history_and_account_events():
     clock = Clock(14_400_000.0)
     state = MarketState(clock=clock, close_delay=0.0)
@@ -137,3 +171,23 @@ def test_history_the_state_already_holds_does_not_rebuild_the_chart():
     clock.now += 60
     assert state.apply([ev.HistoryReceived(clock.now, "s", "EURUSD_otc", 60, (), newer, None, "x")]).history_for
     assert state.view is not view
+
+
+def test_history_of_a_period_the_chart_is_not_made_of_leaves_the_chart_alone():
+    clock = Clock(21_600_000.0)
+    state = MarketState(clock=clock, close_delay=0.0)
+    state.apply([ev.TicksReceived(clock.now, "s", _ticks("EURUSD_otc", clock.now - 30, 40))])
+    minute = state.view_for("EURUSD_otc", "1m")
+    five = state.open_view("EURUSD_otc", "5s")
+    candles = tuple(Candle("EURUSD_otc", 60, 21_600_000.0 - 600 + 60 * i, 1, 2, 0.5, 1.5) for i in range(5))
+    changes = state.apply([ev.HistoryReceived(clock.now, "s", "EURUSD_otc", 60, (), candles, None, "x")])
+    assert changes.history_for == frozenset(), "1 m candles cannot change a 5 s chart: no rebuild"
+    assert state.view is five
+    rebuilt = state.view_for("EURUSD_otc", "1m")
+    assert rebuilt is not minute, "the cached 1 m view is made of that history: rebuilt on next use"
+    assert [float(t) for t in rebuilt.arrays().time[:5]] == [c.time for c in candles]
+    history_5s = tuple(Candle("EURUSD_otc", 5, 21_600_000.0 - 300 + 5 * i, 1, 2, 0.5, 1.5) for i in range(10))
+    state.open_view("EURUSD_otc", "5s")
+    five = state.view
+    assert state.apply([ev.HistoryReceived(clock.now, "s", "EURUSD_otc", 5, (), history_5s, None, "x")]).history_for
+    assert state.view is not five and state.view.timeframe == 5

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,20 +16,29 @@ from quantumflux.services.market_state import MarketState
 from quantumflux.services.stored_history import StoredHistory
 from quantumflux.services.terminal_session import TerminalSession
 
-_startup_frozen = False
+_tuned = False
+
+#: How long a worker thread running Python may hold the GIL before the GUI thread gets it (default 5 ms).
+GIL_SWITCH_INTERVAL = 0.001
 
 
-def freeze_startup_objects() -> None:
-    """Exempt what is loaded at start-up from cyclic garbage collection (once per process).
+def tune_interpreter_for_gui() -> None:
+    """Keep the GUI thread responsive next to the worker threads (once per process).
 
-    Qt, pyqtgraph, pandas, numpy and TA-Lib leave ~130,000 long-lived objects; a full collection
-    walks them all, which held the GUI thread for 50-60 ms whenever Python decided to run one while
-    the terminal streamed. Frozen, they are never walked again and a full collection costs ~1 ms.
-    Reference counting still frees them as usual; only reference cycles among them would wait.
+    * GC: Qt, pyqtgraph, pandas, numpy and TA-Lib leave ~130,000 long-lived objects; a full
+      collection walks them all, which held the GUI thread for 50-60 ms whenever Python decided to
+      run one while the terminal streamed. Frozen, they are never walked again and a full
+      collection costs ~1 ms. Reference counting still frees them as usual; only reference cycles
+      among them would wait.
+    * GIL: a chart frame makes many short Python calls, and each one waits for the GIL when the
+      capture or the history reader is busy in Python; a 1 ms switch interval instead of 5 ms
+      shortens each wait (the asset-switch stall fell from ~90 to ~60 ms median in
+      ``bench/bench_gui_stall.py``).
     """
-    global _startup_frozen
-    if not _startup_frozen:
-        _startup_frozen = True
+    global _tuned
+    if not _tuned:
+        _tuned = True
+        sys.setswitchinterval(GIL_SWITCH_INTERVAL)
         gc.collect()
         gc.freeze()
 
@@ -57,7 +67,8 @@ class Terminal:
     ) -> Terminal:
         """``api_factory(settings, hub)`` builds the embedded API (given by the entry point: gui never imports api)."""
         stored = StoredHistory.from_settings(settings)
-        state = MarketState(stored_history=stored, stale_after=stale_after, historical_after=historical_after)
+        state = MarketState(stored_history=stored, stale_after=stale_after, historical_after=historical_after,
+                            defer_stored=True)
         window = TerminalWindow(settings_file=settings_file or user_data_dir() / "terminal.ini")
         session = TerminalSession(settings, demo=demo, broker_options=dict(broker_options or {}))
         controller = TerminalController(window, state, stored_assets=stored.assets, status_source=session.status,
@@ -78,7 +89,7 @@ class Terminal:
             self._attach_trading()
         self.controller.start()
         self.window.show()
-        freeze_startup_objects()
+        tune_interpreter_for_gui()
         from PySide6.QtCore import QTimer
 
         QTimer.singleShot(0, self.window.apply_default_layout)  # once the window is laid out

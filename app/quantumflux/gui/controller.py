@@ -70,6 +70,9 @@ class TerminalController(QObject):
         window.collector_panel.directory.setText(data_dir or "—")
         window.collector_panel.toggle.setEnabled(collector is not None)
         self._workers = ThreadPoolExecutor(max_workers=2, thread_name_prefix="qf-gui-worker")
+        # Stored history (seconds of CSV for a big store) is read here, never on the GUI thread,
+        # and apart from the workers so a read never delays an order.
+        self._history_reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="qf-history-reader")
         self.asset: str | None = None
         self.timeframe = 60
         self._indicator_ids: dict[str, int] = {}
@@ -179,6 +182,7 @@ class TerminalController(QObject):
         self.window.remember(asset=self.asset or "", timeframe=self.timeframe,
                              indicators=sorted(self._indicator_ids), theme=self.window.chart.theme)
         self._workers.shutdown(wait=True, cancel_futures=True)
+        self._history_reader.shutdown(wait=True, cancel_futures=True)
 
     def post(self, event: Any) -> None:
         """Thread-safe entry for decoded events, capture notices and worker results."""
@@ -191,6 +195,12 @@ class TerminalController(QObject):
         for notice in notices:
             self.window.log.notify(notice.text, notice.level)
         self._apply_changes(changes)
+        self._read_stored_history()
+
+    def _read_stored_history(self) -> None:
+        """Read the stored history the state asked for on the reader thread; it comes back as an event."""
+        for asset in self.state.take_stored_requests():
+            self._history_reader.submit(lambda a=asset: self.post(self.state.read_stored(a)))
 
     def _apply_changes(self, changes: Changes) -> None:
         w = self.window
@@ -260,6 +270,7 @@ class TerminalController(QObject):
             self.timeframe = max(finest, 60) if 60 % finest == 0 or finest <= 60 else finest
         self.window.timeframes.set_current(self.timeframe)
         self._reload_chart()
+        self._read_stored_history()
         self.refresh_status()
 
     def _on_timeframe_changed(self, seconds: int) -> None:

@@ -106,6 +106,18 @@ class ChartView:
 
 
 @dataclass(frozen=True, slots=True)
+class StoredHistoryLoaded:
+    """What :meth:`MarketState.read_stored` read for ``asset`` on a worker thread, to be applied as an event.
+
+    ``arrays`` is None when nothing is stored; ``error`` says why reading failed (nothing is lost:
+    the chart keeps what it had)."""
+
+    asset: str
+    arrays: CandleArrays | None
+    error: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Changes:
     """What one batch of events changed (the GUI refreshes only these parts)."""
 
@@ -131,12 +143,20 @@ class MarketState:
         historical_after: float = 30.0,
         max_views: int = 64,
         close_delay: float = 2.0,
+        defer_stored: bool = False,
     ) -> None:
         """``close_delay``: seconds after a period ends before the clock closes its candle, so a tick stamped
-        inside the period that arrives a little late still counts (the collector uses the same grace)."""
+        inside the period that arrives a little late still counts (the collector uses the same grace).
+
+        ``defer_stored``: do not read the stored history when an asset is first used (a large store takes
+        seconds); :meth:`take_stored_requests` names the assets to read with :meth:`read_stored` on a
+        worker thread, and the :class:`StoredHistoryLoaded` it returns is applied like any event."""
         self._clock = clock
         self.close_delay = close_delay
         self._stored_history = stored_history
+        self.defer_stored = defer_stored
+        self._stored_requests: list[str] = []
+        self._stored_asked: set[str] = set()
         self.assets: dict[str, Asset] = {}
         self.balance: Balance | None = None
         self.open_deals: dict[str, Deal] = {}
@@ -180,6 +200,11 @@ class MarketState:
                 else:
                     if changed:
                         history_for.add(event.asset)
+            elif isinstance(event, StoredHistoryLoaded):
+                if event.error:
+                    messages.append(f"stored history of {event.asset} unavailable: {event.error}")
+                if self._merge_stored(event.asset, event.arrays):
+                    history_for.add(event.asset)
             elif isinstance(event, ev.AssetsUpdated):
                 self.assets = {a.symbol: a for a in event.assets}
                 flags["assets"] = True
@@ -248,28 +273,53 @@ class MarketState:
         return data
 
     def _merge_broker_history(self, event: ev.HistoryReceived) -> bool:
-        """Merge; True when the history changed (views of the asset are then rebuilt, else left alone)."""
-        data = self._asset_data(event.asset)
-        before = self._history_fingerprint(event.asset, data)
-        if event.candles:
-            data.history_book(event.period).merge_history(event.asset, candles=event.candles)
-        if event.ticks:
-            times = np.fromiter((t.time for t in event.ticks), dtype=np.float64, count=len(event.ticks))
-            prices = np.fromiter((t.price for t in event.ticks), dtype=np.float64, count=len(event.ticks))
-            data.history_book(5).merge_history_arrays(event.asset, aggregate_tick_arrays(times, prices, 5), 5)
+        """Merge; True when the chart of this asset must be rebuilt."""
+
+        def merge(data: AssetData) -> None:
+            if event.candles:
+                data.history_book(event.period).merge_history(event.asset, candles=event.candles)
+            if event.ticks:
+                count = len(event.ticks)
+                times = np.fromiter((t.time for t in event.ticks), dtype=np.float64, count=count)
+                prices = np.fromiter((t.price for t in event.ticks), dtype=np.float64, count=count)
+                data.history_book(5).merge_history_arrays(event.asset, aggregate_tick_arrays(times, prices, 5), 5)
+
+        return self._merge_history(event.asset, merge)
+
+    def _merge_stored(self, asset: str, arrays: CandleArrays | None) -> bool:
+        """Merge stored 1-minute candles (a worker read them); True when the chart must be rebuilt."""
+        data = self._asset_data(asset)
+        data.stored_loaded = True
+        if arrays is None or not len(arrays):
+            return False
+        return self._merge_history(asset, lambda d: d.history_book(60).merge_history_arrays(asset, arrays, 60))
+
+    def _merge_history(self, asset: str, merge: Callable[[AssetData], None]) -> bool:
+        """Apply ``merge`` to the asset's history; True when the current chart must be rebuilt.
+
+        Only views whose timeframe the changed history periods make up are dropped (a 1 m history
+        does not change a 5 s chart); unchanged history — the page asking again — changes nothing.
+        """
+        data = self._asset_data(asset)
+        before = dict(self._history_fingerprint(asset, data))
+        merge(data)
         for book in data.history.values():
             book.advance(self._clock())
-        if self._history_fingerprint(event.asset, data) == before:
-            return False  # the page asked again for history we already hold: nothing to recompute
+        changed = [period for period, mark in self._history_fingerprint(asset, data) if before.get(period) != mark]
+        if not changed:
+            return False  # history we already hold: nothing to recompute
         current = self._view
-        for asset, timeframe in [key for key in self._views if key[0] == event.asset]:
-            self._drop_view(asset, timeframe)
-        if current is not None and current.asset == event.asset:
-            self.open_view(event.asset, current.timeframe)
+        for key in [key for key in self._views if key[0] == asset]:
+            if any(key[1] % period == 0 and period <= key[1] for period in changed):
+                self._drop_view(*key)
+        if current is not None and current.asset == asset:
+            if (asset, current.timeframe) in self._views:
+                return False  # the chart's own timeframe is not made of the changed periods
+            self.open_view(asset, current.timeframe)
         return True
 
     @staticmethod
-    def _history_fingerprint(asset: str, data: AssetData) -> tuple[tuple[float, ...], ...]:
+    def _history_fingerprint(asset: str, data: AssetData) -> tuple[tuple[int, tuple[float, ...]], ...]:
         """What of the history a chart would show: per period, the candles before the first live tick
         (live ticks win from there on). Count, first time and last close: cheap, O(periods · log n)."""
         live_from = float(data.ticks.first_time()) if len(data.ticks) else np.inf
@@ -279,8 +329,8 @@ class MarketState:
             n = int(np.searchsorted(arrays.time, live_from - period, side="right"))
             forming = book.forming(asset)
             forming_close = forming.close if forming is not None and forming.time + period <= live_from else 0.0
-            out.append((period, n, float(arrays.time[0]) if n else 0.0, float(arrays.close[n - 1]) if n else 0.0,
-                        forming_close))
+            out.append((period, (n, float(arrays.time[0]) if n else 0.0, float(arrays.close[n - 1]) if n else 0.0,
+                                 forming_close)))
         return tuple(out)
 
     # ------------------------------------------------------------------- views
@@ -314,15 +364,35 @@ class MarketState:
 
     def _load_stored(self, asset: str) -> None:
         data = self._asset_data(asset)
-        if data.stored_loaded or self._stored_history is None:
-            data.stored_loaded = True
+        if data.stored_loaded:
             return
-        data.stored_loaded = True
-        arrays = self._stored_history(asset)
-        if arrays is not None and len(arrays):
-            book = data.history_book(60)
-            book.merge_history_arrays(asset, arrays, 60)
-            book.advance(self._clock())
+        if self._stored_history is None:
+            data.stored_loaded = True
+        elif self.defer_stored:
+            if asset not in self._stored_requests:
+                self._stored_requests.append(asset)
+        else:
+            data.stored_loaded = True
+            arrays = self._stored_history(asset)
+            if arrays is not None and len(arrays):
+                book = data.history_book(60)
+                book.merge_history_arrays(asset, arrays, 60)
+                book.advance(self._clock())
+
+    def take_stored_requests(self) -> list[str]:
+        """Assets whose stored history is wanted and not yet asked for (``defer_stored``); each once."""
+        wanted = [a for a in self._stored_requests if a not in self._stored_asked]
+        self._stored_asked.update(wanted)
+        self._stored_requests.clear()
+        return wanted
+
+    def read_stored(self, asset: str) -> StoredHistoryLoaded:
+        """Read ``asset``'s stored history (thread-safe: touches no state); apply the result as an event."""
+        try:
+            arrays = self._stored_history(asset) if self._stored_history is not None else None
+        except Exception as exc:  # noqa: BLE001 - a broken store must not take the terminal down
+            return StoredHistoryLoaded(asset, None, str(exc) or type(exc).__name__)
+        return StoredHistoryLoaded(asset, arrays)
 
     def open_view(self, asset: str, timeframe: int | str | Timeframe) -> ChartView:
         """The terminal's chart: a fresh view (view cache reset) that becomes :attr:`view`."""
