@@ -155,8 +155,8 @@ class MarketState:
         self.close_delay = close_delay
         self._stored_history = stored_history
         self.defer_stored = defer_stored
-        self._stored_requests: list[str] = []
-        self._stored_asked: set[str] = set()
+        self._stored_requests: list[str] = []  # deferred reads not yet taken by take_stored_requests
+        self._stored_asked: set[str] = set()  # every asset ever requested: each is read once
         self.assets: dict[str, Asset] = {}
         self.balance: Balance | None = None
         self.open_deals: dict[str, Deal] = {}
@@ -364,26 +364,17 @@ class MarketState:
 
     def _load_stored(self, asset: str) -> None:
         data = self._asset_data(asset)
-        if data.stored_loaded:
+        if data.stored_loaded or asset in self._stored_asked:
             return
-        if self._stored_history is None:
-            data.stored_loaded = True
-        elif self.defer_stored:
-            if asset not in self._stored_requests:
-                self._stored_requests.append(asset)
-        else:
-            data.stored_loaded = True
-            arrays = self._stored_history(asset)
-            if arrays is not None and len(arrays):
-                book = data.history_book(60)
-                book.merge_history_arrays(asset, arrays, 60)
-                book.advance(self._clock())
+        if self.defer_stored and self._stored_history is not None:
+            self._stored_asked.add(asset)
+            self._stored_requests.append(asset)
+        else:  # read here; no view of the asset exists yet, so merging rebuilds nothing
+            self._merge_stored(asset, self._stored_history(asset) if self._stored_history is not None else None)
 
     def take_stored_requests(self) -> list[str]:
         """Assets whose stored history is wanted and not yet asked for (``defer_stored``); each once."""
-        wanted = [a for a in self._stored_requests if a not in self._stored_asked]
-        self._stored_asked.update(wanted)
-        self._stored_requests.clear()
+        wanted, self._stored_requests = self._stored_requests, []
         return wanted
 
     def read_stored(self, asset: str) -> StoredHistoryLoaded:
