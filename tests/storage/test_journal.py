@@ -181,6 +181,19 @@ def test_account_state_feeds_the_risk_guard(journal: TradeJournal) -> None:
     decision = guard.check(OrderIntent("A", Direction.CALL, 5, 60, payout=90), state, now)
     assert decision.rule == "max_consecutive_losses"
     assert journal.account_state(now, account="real") == AccountState()
+    # ``stale_after``: the open trade (requested T0+2900, 60 s expiry) is past settling 30 s later.
+    assert journal.account_state(now, stale_after=60.0).open_trades == 1
+    late = journal.account_state(T0 + 2900 + 60 + 31, stale_after=30.0)
+    assert late.open_trades == 0 and late.open_stakes == 0.0 and late.consecutive_losses == 2
+
+
+def test_account_state_of_one_strategy(journal: TradeJournal) -> None:
+    _closed(journal, "a1", -5.0, T0 + 60, source="a")
+    _closed(journal, "b1", -5.0, T0 + 120, source="b")
+    journal.record_attempt("b2", "B", "put", 3, 30, source="b", requested_at=T0 + 500)
+    a, b = (journal.account_state(T0 + 510, strategy=name) for name in ("a", "b"))
+    assert (a.open_trades, a.consecutive_losses, a.today_pnl) == (0, 1, -5.0)
+    assert (b.open_trades, b.consecutive_losses, b.open_stakes) == (1, 1, 3.0)
 
 
 def test_the_order_being_decided_does_not_count_against_itself(journal: TradeJournal) -> None:

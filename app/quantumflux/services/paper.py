@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from quantumflux.core.model import Asset, Direction, Tick
-from quantumflux.core.risk import HOUR, AccountState, OrderIntent, RiskGuard
+from quantumflux.core.risk import AccountState, OrderIntent, RiskGuard
 from quantumflux.services.trading_result import TradeResult
 from quantumflux.storage.journal import DuplicateOrderError, TradeJournal, TradeRecord
 
@@ -84,28 +84,10 @@ def settle(direction: Direction, entry: float, exit_price: float, amount: float,
 
 def paper_account_state(journal: TradeJournal, now: float, stale_after: float, balance: float | None = None,
                         source: str | None = None) -> AccountState:
-    """The guard's view of the paper account (or of one strategy's trades in it, with ``source``): as the
-    journal's ``account_state`` computes it, except trades left unknown (confirmed but past
+    """The guard's view of the paper account (or of one strategy's trades in it, with ``source``): the
+    journal's ``account_state``, except trades left unknown (confirmed but past
     ``requested_at + expiry + stale_after``, they will never settle) are not counted as open."""
-    records = journal.list(account=PAPER, strategy=source)
-    day_start = now - now % 86400
-    placed = [r for r in records if r.status not in ("refused", "failed")]
-    closed = sorted((r for r in records if r.status == "closed"), key=lambda r: r.closed_at or 0.0)
-    streak = 0
-    for record in reversed(closed):
-        if record.outcome == "win":
-            break
-        streak += record.outcome == "loss"
-    still_open = [r for r in records if r.status in ("pending", "confirmed", "unconfirmed")
-                  and r.requested_at + r.expiry + stale_after >= now]
-    return AccountState(
-        open_trades=len(still_open),
-        recent_trade_times=tuple(r.requested_at for r in placed if r.requested_at > now - HOUR),
-        today_pnl=sum(r.profit or 0.0 for r in closed if (r.closed_at or 0.0) >= day_start),
-        consecutive_losses=streak,
-        balance=balance,
-        open_stakes=sum(r.amount for r in still_open),
-    )
+    return journal.account_state(now, account=PAPER, balance=balance, strategy=source, stale_after=stale_after)
 
 
 class PaperExecutor:

@@ -306,11 +306,14 @@ class TradeJournal:
         return compute_performance(self.list(status="closed", strategy=strategy, account=account))
 
     def account_state(self, now: float, account: str = "demo", balance: float | None = None,
-                      exclude: str | None = None) -> AccountState:
+                      exclude: str | None = None, strategy: str | None = None,
+                      stale_after: float | None = None) -> AccountState:
         """The risk guard's view of ``account`` at ``now``: open trades and their stakes, placements in the
         last hour, today's (UTC) P&L, and the loss streak. ``exclude`` leaves out one client id — the order
-        being decided, already journaled as pending, must not count against itself."""
-        records = [r for r in self.list(account=account) if r.client_id != exclude]
+        being decided, already journaled as pending, must not count against itself. ``strategy`` keeps one
+        source's trades only. ``stale_after``: an open trade older than ``requested_at + expiry +
+        stale_after`` will never settle (its result is unknown) and no longer counts as open."""
+        records = [r for r in self.list(account=account, strategy=strategy) if r.client_id != exclude]
         day_start = now - now % 86400
         placed = [r for r in records if r.status not in ("refused", "failed")]
         closed = sorted((r for r in records if r.status == "closed"), key=lambda r: r.closed_at or 0.0)
@@ -319,7 +322,8 @@ class TradeJournal:
             if record.outcome == "win":
                 break
             streak += record.outcome == "loss"
-        still_open = [r for r in records if r.status in _OPEN]
+        still_open = [r for r in records if r.status in _OPEN
+                      and (stale_after is None or r.requested_at + r.expiry + stale_after >= now)]
         return AccountState(
             open_trades=len(still_open),
             recent_trade_times=tuple(r.requested_at for r in placed if r.requested_at > now - HOUR),
