@@ -28,6 +28,7 @@ from quantumflux.storage.files import (
     TICK_HEADER,
     FileName,
     StoreNotWritableError,
+    candle_line,
     encode_asset,
     format_price,
     format_time,
@@ -259,11 +260,7 @@ class ChunkedCsvStore:
             timeframe = Timeframe(int(candle.timeframe))
             writer = self._writer(candle.asset, timeframe.seconds)
             stamp = format_time(candle.time)
-            line = ",".join(
-                (stamp, format_price(candle.open), format_price(candle.high), format_price(candle.low),
-                 format_price(candle.close), str(int(candle.volume)))
-            )
-            if writer.write(stamp, line):
+            if writer.write(stamp, candle_line(stamp, candle)):
                 self._candles += 1
                 return True
             self._duplicates += 1

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from quantumflux.core.model import Timeframe
+from quantumflux.core.model import Candle, Timeframe
 
 CANDLE_HEADER = "timestamp,open,high,low,close,volume"
 TICK_HEADER = "timestamp,asset,price"
@@ -122,6 +122,12 @@ def format_time(t: float, millis: bool = False) -> str:
     seconds, ms = divmod(total_ms, 1000)
     base = datetime.fromtimestamp(seconds, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S")
     return f"{base}.{ms:03d}Z" if millis else f"{base}Z"
+
+
+def candle_line(stamp: str, candle: Candle) -> str:
+    """The candle as a ``CANDLE_HEADER`` row; ``stamp`` is ``format_time(candle.time)``."""
+    prices = (format_price(v) for v in (candle.open, candle.high, candle.low, candle.close))
+    return ",".join((stamp, *prices, str(int(candle.volume))))
 
 
 # ------------------------------------------------------------------ crash repair

@@ -18,7 +18,7 @@ from quantumflux.storage.csv_store import SeriesWriter, ensure_writable
 from quantumflux.storage.files import (
     CANDLE_HEADER,
     FileName,
-    format_price,
+    candle_line,
     format_time,
     parse_file_name,
     session_stamp,
@@ -74,9 +74,7 @@ class HistoryStore:
                 if stamp in known:
                     self._existing += 1
                     continue
-                line = ",".join((stamp, format_price(candle.open), format_price(candle.high),
-                                 format_price(candle.low), format_price(candle.close), str(int(candle.volume))))
-                writer.write(stamp, line)
+                writer.write(stamp, candle_line(stamp, candle))
                 known.add(stamp)
                 written += 1
             self._written += written
