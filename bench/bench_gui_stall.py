@@ -60,12 +60,12 @@ class Heartbeat:
         return max((gap for at, gap in self.gaps if start <= at <= end), default=0.0)
 
 
-def run_loop(app: object, seconds: float, between: object = None) -> None:
+def run_loop(app: object, seconds: float) -> None:
+    """Pump Qt events for ``seconds``, every ~1 ms (Terminal.wait_until polls every 20 ms: too coarse
+    for a 5 ms heartbeat)."""
     end = time.perf_counter() + seconds
     while time.perf_counter() < end:
         app.processEvents()
-        if between is not None:
-            between()
         time.sleep(0.001)
 
 
