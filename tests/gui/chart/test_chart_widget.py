@@ -217,7 +217,6 @@ def test_indicators_are_added_to_panes_and_removed(chart):
 
     assert rows()[-1] == ([(len(chart.panes) - 1, 0)], True)
     chart.remove_indicator(macd)  # a pane in the middle: the ones below move up, no gap
-    macd = None
     assert [cell for cell, _ in rows()] == [[(row, 0)] for row in range(panes + 2)]
     assert [shown for _, shown in rows()] == [False] * (panes + 1) + [True]
     chart.remove_indicator(stoch)  # the bottom pane: the one above takes the time axis
