@@ -24,7 +24,7 @@ import uvicorn
 
 from quantumflux.api.app import create_app
 from quantumflux.config import Settings
-from quantumflux.services.facade import QuantumFluxService
+from quantumflux.services.application import Application
 from quantumflux.services.terminal_session import TerminalSession, free_port
 
 TOKEN = "b" * 43
@@ -64,9 +64,9 @@ def main() -> int:
         settings = Settings(data_root=Path(tmp) / "data")
         # 20 streaming assets at 10 ticks/s each (the broker's first 20 catalogue assets are all open).
         session = TerminalSession(settings, demo=True,
-                                  broker_options={"seed": 1, "assets": 20, "tick_rate": 10.0}).start()
-        service = QuantumFluxService(settings)
-        service.attach(session.hub)
+                                  broker_options={"seed": 1, "assets": 20, "tick_rate": 10.0})
+        app = Application(settings).connect(session, trading=False)
+        service, state = app.service, app.market.state
         port = free_port()
         server = uvicorn.Server(uvicorn.Config(create_app(service, TOKEN), host="127.0.0.1", port=port,
                                                log_level="warning"))
@@ -74,14 +74,14 @@ def main() -> int:
         thread.start()
         try:
             deadline = time.time() + 60
-            while time.time() < deadline and (service.state.login != "ok" or service.state.tick_count < 500):
+            while time.time() < deadline and (state.login != "ok" or state.tick_count < 500):
                 time.sleep(0.2)
-            if service.state.login != "ok":
+            if state.login != "ok":
                 print("the practice session did not log in within 60 s", file=sys.stderr)
                 return 1
             service.start_collector(("1m", "5s"))
-            active = [a.symbol for a in service.state.assets.values() if a.active]
-            ticks_before, t_before = service.state.tick_count, time.time()
+            active = [a.symbol for a in state.assets.values() if a.active]
+            ticks_before, t_before = state.tick_count, time.time()
             asset = "EURUSD_otc"
             out = subprocess.run(
                 [sys.executable, "-c", CLIENT, f"http://127.0.0.1:{port}", TOKEN, str(args.rate), str(args.seconds), asset],
@@ -90,14 +90,13 @@ def main() -> int:
             if out.returncode != 0:
                 print(out.stderr, file=sys.stderr)
                 return 1
-            ingest = (service.state.tick_count - ticks_before) / (time.time() - t_before)
-            status = service.collector.status()
+            ingest = (state.tick_count - ticks_before) / (time.time() - t_before)
+            status = app.collector.status()
             result = json.loads(out.stdout)
         finally:
             server.should_exit = True
             thread.join(timeout=10)
             service.close()
-            session.stop()
     lat = sorted(result["latencies"])
     p50 = lat[len(lat) // 2]
     p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))]

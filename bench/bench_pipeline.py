@@ -43,6 +43,7 @@ PLACEHOLDER = '451-["updateStream",{"_placeholder":true,"num":0}]'
 def generate(path: Path, frames: int, seed: int = 7) -> None:
     """Write ``frames`` capture lines to ``path`` (same seed → same file)."""
     rng = random.Random(seed)
+    _LAST_TIME.clear()
     prices = {asset: 1.0 + index * 0.37 for index, asset in enumerate(ASSETS)}
     placeholder = json.dumps(PLACEHOLDER)
     chart = {"chart_id": "chart-1", "settings": json.dumps({"symbol": "EURUSD_otc", "chartPeriod": 60})}
@@ -80,14 +81,21 @@ def _flush(path: Path, lines: list[str]) -> None:
     lines.clear()
 
 
+_LAST_TIME: dict[str, float] = {}
+
+
 def _ticks(rng: random.Random, prices: dict[str, float], now: float) -> str:
-    """1–3 ticks of distinct assets as the JSON text ``[[asset, time, price], …]`` (ms times, 5 digits)."""
+    """1–3 ticks of distinct assets as the JSON text ``[[asset, time, price], …]`` (ms times, 5 digits).
+
+    Each asset's tick times rise (as the broker's do; a tick older than the asset's last one would be
+    dropped as repeated by the decoder)."""
     rows = []
     first = int(rng.random() * len(ASSETS))
     for step in range(1 + int(rng.random() * 3)):
         asset = ASSETS[(first + step * 3) % len(ASSETS)]  # distinct assets: 7 is prime to 3
         price = prices[asset] = prices[asset] * (1.0 + (rng.random() - 0.5) * 0.0004)
-        rows.append(f'["{asset}",{now - 0.05 - rng.random() * 0.35:.3f},{price:.5f}]')
+        t = _LAST_TIME[asset] = max(_LAST_TIME.get(asset, 0.0) + 0.001, round(now - 0.05 - rng.random() * 0.35, 3))
+        rows.append(f'["{asset}",{t:.3f},{price:.5f}]')
     return "[" + ",".join(rows) + "]"
 
 

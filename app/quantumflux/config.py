@@ -35,6 +35,19 @@ def is_loopback_host(host: str) -> bool:
         return False
 
 
+def parse_endpoint(text: str, default_host: str = "127.0.0.1") -> tuple[str, int]:
+    """``HOST:PORT`` (or ``:PORT``, ``PORT``) → ``(host, port)``; ValueError names what is wrong.
+
+    The one parser of every ``--attach`` flag (a bracketed IPv6 host, ``[::1]:9222``, works too)."""
+    host, sep, port_text = text.strip().rpartition(":")
+    if not sep:
+        host, port_text = "", text.strip()
+    host = host.strip("[]") or default_host
+    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise ValueError(f"expected HOST:PORT with a port from 1 to 65535, got {text!r}")
+    return host, int(port_text)
+
+
 def default_data_root() -> Path:
     """``data/`` of the source tree when run from a checkout, else the user data directory."""
     checkout = Path(__file__).resolve().parents[2] / "data"

@@ -14,6 +14,7 @@ import uvicorn
 
 from quantumflux.api.app import create_app
 from quantumflux.config import Settings
+from quantumflux.services.application import Application
 from quantumflux.services.facade import QuantumFluxService
 from quantumflux.services.terminal_session import free_port
 
@@ -43,10 +44,7 @@ def serve(service: QuantumFluxService) -> Iterator[str]:
 def stored_service(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[QuantumFluxService]:
     monkeypatch.setenv("QF_HOME", str(tmp_path / "home"))
     # Sample data is read from the checkout; output (journal) goes to a temp data root copy.
-    service = QuantumFluxService(Settings(data_root=DATA_ROOT))
-    from quantumflux.storage.journal import TradeJournal
-
-    service._journal = TradeJournal(tmp_path / "journal.sqlite")
+    service = Application(Settings(data_root=DATA_ROOT), journal_path=tmp_path / "journal.sqlite").service
     yield service
     service.close()
 

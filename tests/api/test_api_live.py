@@ -11,7 +11,7 @@ import pytest
 import websocket
 
 from quantumflux.config import Settings
-from quantumflux.services.facade import QuantumFluxService
+from quantumflux.services.application import Application
 from quantumflux.services.terminal_session import TerminalSession
 from quantumflux.storage.loader import load_candles
 
@@ -23,15 +23,13 @@ def live(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request):
     serve = request.getfixturevalue("api_serve")
     monkeypatch.setenv("QF_HOME", str(tmp_path / "home"))
     settings = Settings(data_root=tmp_path / "data")
-    session = TerminalSession(settings, demo=True, broker_options={"seed": 5, "tick_rate": 8.0, "assets": 40}).start()
-    service = QuantumFluxService(settings)
-    service.attach(session.hub, browser_port=session.port)
+    session = TerminalSession(settings, demo=True, broker_options={"seed": 5, "tick_rate": 8.0, "assets": 40})
+    service = Application(settings).connect(session).service
     try:
         with serve(service) as url:
             yield url, service, settings, session
     finally:
         service.close()
-        session.stop()
 
 
 @pytest.fixture
@@ -115,7 +113,7 @@ def test_trading_account_and_strategies_over_the_api(live):
 
     profile = client.get("/profile").json()
     assert profile["account_type"] == "demo" and "*" in profile["email"]
-    assert isinstance(client.get("/favorites").json(), list)
+    assert isinstance(client.get("/favorites").json()["favorites"], list)
     assert "warnings" in client.get("/session").json()
 
     enabled = client.post("/strategies/rsi_reversal/enable", json={"assets": ["EURUSD_otc"], "timeframe": "5s"})

@@ -10,7 +10,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 
 from quantumflux.config import Settings
-from quantumflux.services.facade import QuantumFluxService
+from quantumflux.services.application import Application
 
 TOKEN = "t" * 43
 
@@ -23,13 +23,10 @@ def _serve():
 @pytest.fixture(scope="module")
 def served():
     data_root = Path(__file__).resolve().parents[2] / "data"
-    service = QuantumFluxService(Settings(data_root=data_root))
     import tempfile
 
-    from quantumflux.storage.journal import TradeJournal
-
     tmp = tempfile.TemporaryDirectory()
-    service._journal = TradeJournal(Path(tmp.name) / "journal.sqlite")
+    service = Application(Settings(data_root=data_root), journal_path=Path(tmp.name) / "journal.sqlite").service
     with _serve()(service) as url:
         yield url
     service.close()

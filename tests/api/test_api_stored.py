@@ -10,14 +10,14 @@ import pytest
 
 from quantumflux.api.app import create_app
 from quantumflux.config import Settings
-from quantumflux.services.facade import QuantumFluxService
+from quantumflux.services.application import Application
 
 DATA_ROOT = Path(__file__).resolve().parents[2] / "data"
 TOKEN = "t" * 43  # the token tests/api/conftest.py serves with
 
 
 def _routes() -> list[tuple[str, str]]:
-    app = create_app(QuantumFluxService(Settings(data_root=DATA_ROOT)), TOKEN)
+    app = create_app(Application(Settings(data_root=DATA_ROOT)).service, TOKEN)
     # The OpenAPI schema lists every HTTP route the app serves (included routers too).
     return [(method.upper(), path) for path, item in app.openapi()["paths"].items() for method in item]
 

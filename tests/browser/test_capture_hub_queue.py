@@ -6,8 +6,9 @@ import base64
 import json
 import socket
 
-from quantumflux.browser.cdp import LinkChanged, WebSocketClosed, WebSocketOpened
+from quantumflux.browser.cdp import WebSocketClosed, WebSocketOpened
 from quantumflux.core.protocol import events as ev
+from quantumflux.core.protocol.events import LinkChanged
 from quantumflux.core.protocol.framing import RawFrame, encode_binary_event, encode_event
 from quantumflux.services.capture_hub import CaptureHub
 

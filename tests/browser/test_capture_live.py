@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 import websocket
 
-from quantumflux.browser.cdp import LinkChanged
 from quantumflux.browser.chrome import BrowserProcess, launch_browser
 from quantumflux.core.protocol import events as ev
+from quantumflux.core.protocol.events import LinkChanged
 from quantumflux.core.protocol.framing import RawFrame
 from quantumflux.services.capture_hub import CaptureHub
 from quantumflux.sim.server import PracticeBroker

@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from quantumflux.browser.cdp import LinkChanged
 from quantumflux.core.candles import aggregate_tick_arrays
 from quantumflux.core.model import Asset, Direction, Tick
 from quantumflux.core.protocol import events as ev
+from quantumflux.core.protocol.events import LinkChanged
 from quantumflux.core.risk import RiskGuard, RiskLimits
 from quantumflux.core.strategies import default_registry
 from quantumflux.services.paper import paper_account_state, settle

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import (
     APIRouter,
@@ -94,8 +94,8 @@ def create_app(service: QuantumFluxService, token: str, *, cors_origins: list[st
 
     @api.get("/signals/{asset}", response_model=schemas.SignalsOut, tags=["strategies"])
     def signals(asset: str, strategy: str = "sma_cross", timeframe: str = "1m",
-                count: Annotated[int, Query(ge=1, le=10_000)] = 20) -> dict[str, Any]:
-        return call(service.signals, asset, strategy, timeframe, None, count)
+                count: Annotated[int, Query(ge=1, le=10_000)] = 20, expiry: str | None = None) -> dict[str, Any]:
+        return call(service.signals, asset, strategy, timeframe, None, count, expiry)
 
     @api.get("/strategies", response_model=list[schemas.StrategyOut], tags=["strategies"])
     def strategies() -> list[dict[str, Any]]:
@@ -106,8 +106,11 @@ def create_app(service: QuantumFluxService, token: str, *, cors_origins: list[st
         return call(service.trades, status)
 
     @api.get("/performance", tags=["trading"])
-    def performance() -> dict[str, Any]:
-        return call(service.performance)
+    def performance(strategy: str | None = None, account: Literal["paper", "demo", "real"] | None = None,
+                    window: Annotated[int, Query(ge=1, le=100_000)] = 20, backtest: bool = False,
+                    timeframe: str = "1m") -> dict[str, Any]:
+        return call(service.performance, strategy=strategy, account=account, window=window, backtest=backtest,
+                    timeframe=timeframe)
 
     @api.post("/backtests", response_model=schemas.JobOut, status_code=202, tags=["strategies"])
     def backtest(body: schemas.BacktestIn) -> dict[str, Any]:
@@ -126,12 +129,24 @@ def create_app(service: QuantumFluxService, token: str, *, cors_origins: list[st
         return call(service.profile)
 
     @api.get("/favorites", tags=["account"])
-    def favorites() -> list[dict[str, Any]]:
-        return call(service.favorites)
+    def favorites(min_payout: Annotated[float | None, Query(ge=0, le=1000)] = None) -> dict[str, Any]:
+        return call(service.favorites, min_payout=min_payout)
+
+    @api.post("/favorites", tags=["account"])
+    def change_favorites(body: schemas.FavoritesIn) -> dict[str, Any]:
+        return call(service.favorites, **body.model_dump())
+
+    @api.post("/page/asset", tags=["account"])
+    def show_asset(body: schemas.PageAssetIn) -> dict[str, Any]:
+        return call(service.show_asset, body.asset, body.period)
+
+    @api.get("/page/doctor", tags=["account"])
+    def doctor() -> dict[str, Any]:
+        return call(service.doctor)
 
     @api.get("/session", tags=["account"])
-    def session() -> dict[str, Any]:
-        return call(service.session)
+    def session(sample: Annotated[float, Query(ge=0, le=60)] = 0.0, refresh: bool = False) -> dict[str, Any]:
+        return call(service.session, sample, refresh)
 
     @api.post("/trades", tags=["trading"])
     def place_trade(body: schemas.TradeIn) -> dict[str, Any]:

@@ -10,13 +10,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Iterator
-from typing import Any
 
 import uvicorn
 
 from quantumflux.api.app import create_app
 from quantumflux.api.security import load_or_create_token
-from quantumflux.config import Settings
 from quantumflux.services.facade import QuantumFluxService
 
 
@@ -27,13 +25,12 @@ class _QuietServer(uvicorn.Server):
 
 
 class EmbeddedApi:
-    """``start()`` serves the API on the running asyncio loop; ``stop()`` asks it to finish."""
+    """``start()`` serves the API over ``service`` (the terminal's application facade) on the running asyncio
+    loop; ``stop()`` asks it to finish. The application stays the terminal's: ``close()`` only stops serving."""
 
-    def __init__(self, settings: Settings, hub: Any = None, token: str | None = None) -> None:
-        self.settings = settings
-        self.service = QuantumFluxService(settings)
-        if hub is not None:
-            self.service.attach(hub)
+    def __init__(self, service: QuantumFluxService, token: str | None = None) -> None:
+        self.service = service
+        self.settings = service.settings
         self.token = token or load_or_create_token()
         self._server: _QuietServer | None = None
         self._task: asyncio.Task[None] | None = None
@@ -68,4 +65,3 @@ class EmbeddedApi:
 
     def close(self) -> None:
         self.stop()
-        self.service.close()

@@ -75,8 +75,14 @@ class SignalOut(BaseModel):
 class SignalsOut(BaseModel):
     asset: str
     strategy: str
+    label: str
+    timeframe: str
     source: str
     candles: int
+    last_candle_time: float | None
+    not_ready: str | None
+    signal: SignalOut | None
+    latest_signal: SignalOut | None
     signals: list[SignalOut]
 
 
@@ -84,6 +90,8 @@ class StrategyOut(BaseModel):
     name: str
     description: str
     parameters: dict[str, Any]
+    warmup: int
+    source: str
 
 
 class TradeIn(BaseModel):
@@ -94,6 +102,18 @@ class TradeIn(BaseModel):
     expiry: str = Field(default="60s", description="e.g. 60s, 5m")
     real: bool = False
     dry_run: bool = False
+
+
+class FavoritesIn(BaseModel):
+    add: list[str] = Field(default_factory=list, max_length=50)
+    remove: list[str] = Field(default_factory=list, max_length=50)
+    select: Literal["first", "last", "all"] | None = None
+    min_payout: float | None = Field(default=None, ge=0, le=1000)
+
+
+class PageAssetIn(BaseModel):
+    asset: str = Field(min_length=1, max_length=64)
+    period: str | None = Field(default=None, description="chart period, e.g. 1m")
 
 
 class BacktestIn(BaseModel):

@@ -15,6 +15,13 @@ from quantumflux.core.model import Timeframe
 from quantumflux.core.protocol import events as ev
 from quantumflux.services.serialize import candle_dict
 
+#: The name the stream takes closed candles under (the terminal's chart takes them under its own).
+CONSUMER = "api-stream"
+
+
+def _closed_and_forming(view: Any) -> tuple[list[Any], Any]:
+    return view.take_closed(CONSUMER), view.forming()
+
 
 class StreamBridge:
     def __init__(self, service: Any, hub: StreamHub) -> None:
@@ -35,9 +42,8 @@ class StreamBridge:
                     continue
                 with self._lock:
                     self._watched.add((parts[1], seconds))
-                with self._service._lock:
-                    view = self._service.state.view_for(parts[1], seconds)
-                    view.take_closed()
+                self._service.market.read(lambda state, a=parts[1], s=seconds: state.view_for(a, s).take_closed(
+                    CONSUMER))
 
     def on_item(self, item: Any) -> None:
         hub = self._hub
@@ -64,9 +70,8 @@ class StreamBridge:
         with self._lock:
             watched = [w for w in self._watched if w[0] in assets]
         for asset, seconds in watched:
-            with self._service._lock:
-                view = self._service.state.view_for(asset, seconds)
-                closed, forming = view.take_closed(), view.forming()
+            closed, forming = self._service.market.read(
+                lambda state, a=asset, s=seconds: _closed_and_forming(state.view_for(a, s)))
             topic = f"candles:{asset}:{Timeframe(seconds)}"
             for candle in closed:
                 self._hub.publish(topic, {"closed": candle_dict(candle)})

@@ -6,7 +6,7 @@ session and turns ``Network.webSocket*`` events into capture items:
 
 - :class:`~quantumflux.core.protocol.framing.RawFrame` for each frame (in and out),
 - :class:`WebSocketOpened` / :class:`WebSocketClosed` for the page's sockets,
-- :class:`LinkChanged` when the DevTools connection comes up or goes away.
+- :class:`~quantumflux.core.protocol.events.LinkChanged` when the DevTools connection comes up or goes away.
 
 When the browser goes away the worker retries with backoff and resumes by itself.
 Items go to one ``sink`` callable, called on the worker thread (keep it fast).
@@ -24,6 +24,7 @@ from typing import Any, NamedTuple
 import websocket
 
 from quantumflux.browser.chrome import devtools_version
+from quantumflux.core.protocol.events import LinkChanged
 from quantumflux.core.protocol.framing import RawFrame
 
 log = logging.getLogger(__name__)
@@ -47,14 +48,6 @@ class WebSocketClosed(NamedTuple):
 
     t: float
     socket: str
-
-
-class LinkChanged(NamedTuple):
-    """The DevTools connection came up (``connected``) or went away; ``detail`` says why."""
-
-    t: float
-    connected: bool
-    detail: str
 
 
 CaptureItem = RawFrame | WebSocketOpened | WebSocketClosed | LinkChanged

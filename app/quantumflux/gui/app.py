@@ -1,4 +1,5 @@
-"""Assemble the terminal: settings → market state, session, window, controller; shut it down cleanly."""
+"""Assemble the terminal: the application (one service graph), its live source, window, controller; shut it
+down cleanly."""
 
 from __future__ import annotations
 
@@ -7,14 +8,18 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from quantumflux.config import Settings, user_data_dir
 from quantumflux.gui.controller import Notice, TerminalController
 from quantumflux.gui.window import TerminalWindow
+from quantumflux.services.application import Application
 from quantumflux.services.market_state import MarketState
-from quantumflux.services.stored_history import StoredHistory
 from quantumflux.services.terminal_session import TerminalSession
+
+if TYPE_CHECKING:
+    from quantumflux.services.facade import QuantumFluxService
+    from quantumflux.services.trading import TradingSession
 
 _tuned = False
 
@@ -45,13 +50,13 @@ def tune_interpreter_for_gui() -> None:
 
 @dataclass
 class Terminal:
-    """The assembled terminal. ``start()`` shows it live; ``shutdown()`` stops all it started."""
+    """The assembled terminal over the process's application. ``start()`` shows it live; ``shutdown()``
+    stops all it started."""
 
     window: TerminalWindow
     controller: TerminalController
-    session: TerminalSession
-    state: MarketState
-    trading: Any = None
+    app: Application
+    source: TerminalSession
 
     @classmethod
     def build(
@@ -63,28 +68,39 @@ class Terminal:
         broker_options: dict | None = None,
         stale_after: float = 5.0,
         historical_after: float = 30.0,
-        api_factory: Callable[[Settings, Any], Any] | None = None,
+        api_factory: Callable[[QuantumFluxService], Any] | None = None,
+        app: Application | None = None,
     ) -> Terminal:
-        """``api_factory(settings, hub)`` builds the embedded API (given by the entry point: gui never imports api)."""
-        stored = StoredHistory.from_settings(settings)
-        state = MarketState(stored_history=stored, stale_after=stale_after, historical_after=historical_after,
-                            defer_stored=True)
+        """``api_factory(service)`` builds the embedded API over the application's facade (given by the entry
+        point: gui never imports api). ``app``: the process's application (built here when not given)."""
+        app = app or Application(settings, stale_after=stale_after, historical_after=historical_after)
         window = TerminalWindow(settings_file=settings_file or user_data_dir() / "terminal.ini")
-        session = TerminalSession(settings, demo=demo, broker_options=dict(broker_options or {}))
-        controller = TerminalController(window, state, stored_assets=stored.assets, status_source=session.status,
-                                        data_dir=str(settings.realtime_dir),
-                                        api_factory=(lambda: api_factory(settings, session.hub)) if api_factory else None)
-        return cls(window, controller, session, state)
+        source = TerminalSession(app.settings, demo=demo, broker_options=dict(broker_options or {}))
+        controller = TerminalController(window, app.market, stored_assets=app.stored.assets, status_source=app.status,
+                                        data_dir=str(app.settings.realtime_dir),
+                                        api_factory=(lambda: api_factory(app.service)) if api_factory else None)
+        return cls(window, controller, app, source)
+
+    @property
+    def state(self) -> MarketState:
+        """The application's one market state (read it under ``app.market.lock`` off the GUI thread)."""
+        return self.app.market.state
+
+    @property
+    def session(self) -> TerminalSession:
+        return self.source
+
+    @property
+    def trading(self) -> TradingSession | None:
+        return self.app.trading
 
     def start(self) -> Terminal:
         try:
-            self.session.start(self.controller.post)
+            self.app.connect(self.source)
         except Exception as exc:  # noqa: BLE001 - the terminal still opens on stored data
             self.controller.post(Notice(f"live session unavailable: {exc}", "error"))
         else:
-            from quantumflux.services.collector_control import CollectorControl
-
-            self.controller.collector = CollectorControl(self.session.hub, self.session.settings)
+            self.controller.collector = self.app.collector
             self.window.collector_panel.toggle.setEnabled(True)
             self._attach_trading()
         self.controller.start()
@@ -116,20 +132,14 @@ class Terminal:
         return self.window.badge.state is SourceState.LIVE
 
     def _attach_trading(self) -> None:
-        """Orders from the ticket go through the page of the attached browser (demo account by default)."""
-        from quantumflux.services.trading import TradingSession
-
-        settings = self.session.settings
-        self.trading = TradingSession.create(settings, self.session.hub, settings.chrome_host, self.session.port)
-        self.controller.set_trading(self.trading.trade_handler, self.trading.page_switcher)
-        from quantumflux.services.strategy_runner import StrategyRunner
-
-        runner = StrategyRunner(self.session.hub, self.trading.journal, self.trading.guard, executor=self.trading,
-                                allow_real=False).start()
-        self.controller.set_strategy_runner(runner, runner.registry.names())
+        """Orders from the ticket go through the application's trading session (demo account by default);
+        the strategy panel shows the application's one strategy runner."""
+        trading, runner = self.app.trading, self.app.runner
+        if trading is not None:
+            self.controller.set_trading(trading.trade_handler, trading.page_switcher)
+        if runner is not None:
+            self.controller.set_strategy_runner(runner, runner.registry.names())
 
     def shutdown(self) -> None:
         self.controller.stop()
-        if self.trading is not None:
-            self.trading.close()
-        self.session.stop()
+        self.app.close()

@@ -21,6 +21,7 @@ from quantumflux.core.model import Asset, Direction, Timeframe
 from quantumflux.core.source import SourceState
 from quantumflux.gui.pump import EventPump
 from quantumflux.gui.window import TerminalWindow
+from quantumflux.services.live_market import LiveMarket
 from quantumflux.services.market_state import Changes, MarketState
 
 log = logging.getLogger(__name__)
@@ -43,7 +44,7 @@ class TerminalController(QObject):
     def __init__(
         self,
         window: TerminalWindow,
-        state: MarketState,
+        market: LiveMarket,
         *,
         stored_assets: Callable[[], list[str]] = list,
         trade_handler: TradeHandler | None = None,
@@ -56,7 +57,7 @@ class TerminalController(QObject):
     ) -> None:
         super().__init__(window)
         self.window = window
-        self.state = state
+        self.market = market
         self._stored_assets = stored_assets
         self._trade_handler = trade_handler
         self._page_switcher = page_switcher
@@ -70,13 +71,13 @@ class TerminalController(QObject):
         window.collector_panel.directory.setText(data_dir or "—")
         window.collector_panel.toggle.setEnabled(collector is not None)
         self._workers = ThreadPoolExecutor(max_workers=2, thread_name_prefix="qf-gui-worker")
-        # Stored history (seconds of CSV for a big store) is read here, never on the GUI thread,
-        # and apart from the workers so a read never delays an order.
-        self._history_reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="qf-history-reader")
         self.asset: str | None = None
         self.timeframe = 60
         self._indicator_ids: dict[str, int] = {}
-        self.pump = EventPump(self._on_events, parent=self)
+        self.pump = EventPump(self._on_events, parent=self, always=True)
+        self._change_handlers: tuple[tuple[str, Callable[[], None]], ...] = (
+            ("assets", self._refresh_assets), ("balance", self._show_balance), ("deals", self._show_deals),
+            ("page_choice", self._follow_page))
         self._status_timer = QTimer(self)
         self._status_timer.setInterval(1000)
         self._status_timer.timeout.connect(self.refresh_status)
@@ -182,69 +183,85 @@ class TerminalController(QObject):
         self.window.remember(asset=self.asset or "", timeframe=self.timeframe,
                              indicators=sorted(self._indicator_ids), theme=self.window.chart.theme)
         self._workers.shutdown(wait=True, cancel_futures=True)
-        self._history_reader.shutdown(wait=True, cancel_futures=True)
+
+    @property
+    def state(self) -> MarketState:
+        """The application's market state (the GUI thread reads it under ``market.lock``)."""
+        return self.market.state
 
     def post(self, event: Any) -> None:
-        """Thread-safe entry for decoded events, capture notices and worker results."""
+        """Thread-safe entry for notices and worker results (and decoded events, which go to the market)."""
         self.pump.post(event)
 
     # ------------------------------------------------------------------ events
     def _on_events(self, batch: list[Any]) -> None:
-        notices = [e for e in batch if isinstance(e, Notice)]
-        changes = self.state.apply(e for e in batch if not isinstance(e, Notice))
-        for notice in notices:
-            self.window.log.notify(notice.text, notice.level)
-        self._apply_changes(changes)
-        self._read_stored_history()
-
-    def _read_stored_history(self) -> None:
-        """Read the stored history the state asked for on the reader thread; it comes back as an event."""
-        for asset in self.state.take_stored_requests():
-            self._history_reader.submit(lambda a=asset: self.post(self.state.read_stored(a)))
+        """One frame (about 30 Hz): notices to the log, then what the market changed since the last frame."""
+        events = [e for e in batch if not isinstance(e, Notice)]
+        if events:
+            self.market.apply(events)
+        for notice in batch:
+            if isinstance(notice, Notice):
+                self.window.log.notify(notice.text, notice.level)
+        with self.market.lock:
+            changes = self.market.take_changes()
+            if changes:
+                self._apply_changes(changes)
 
     def _apply_changes(self, changes: Changes) -> None:
-        w = self.window
         for message in changes.messages:
-            w.log.notify(message, "warn")
-        if changes.assets:
-            self._refresh_assets()
-        if changes.balance and self.state.balance is not None:
-            w.ticket.set_balance(self.state.balance)
-        if changes.deals:
-            w.ticket.show_opened(self.state.open_deals.values())
-            w.ticket.show_closed(self.state.closed_deals.values())
-        if changes.page_choice and w.follow_browser.isChecked() and self.state.page_choice is not None:
-            choice = self.state.page_choice
-            if choice.asset != self.asset:
-                self.select_asset(choice.asset, from_page=True)
-            if choice.period != self.timeframe and choice.period in w.timeframes.buttons:
-                self._on_timeframe_changed(choice.period)
-        if self.asset is None:
-            return
-        if self.asset in changes.history_for:
-            self._reload_chart()
-        elif self.asset in changes.ticks_for:
-            view = self.state.view
-            if view is not None and view.asset == self.asset:
-                for candle in view.take_closed():
-                    w.chart.append_closed(candle)
-                w.chart.update_forming(view.forming())
-                if w.timeframes.current() is None or len(w.timeframes.enabled_timeframes()) < 10:
-                    w.timeframes.set_available(self.state.finest_period(self.asset))
-                    w.timeframes.set_current(self.timeframe)
+            self.window.log.notify(message, "warn")
+        for flag, handler in self._change_handlers:
+            if getattr(changes, flag):
+                handler()
+        if self.asset is not None:
+            if self.asset in changes.history_for:
+                self._reload_chart()
+            elif self.asset in changes.ticks_for:
+                self._update_chart()
         if changes.connection:
             self.refresh_status()
 
+    def _show_balance(self) -> None:
+        if self.state.balance is not None:
+            self.window.ticket.set_balance(self.state.balance)
+
+    def _show_deals(self) -> None:
+        self.window.ticket.show_opened(self.state.open_deals.values())
+        self.window.ticket.show_closed(self.state.closed_deals.values())
+
+    def _follow_page(self) -> None:
+        choice, w = self.state.page_choice, self.window
+        if choice is None or not w.follow_browser.isChecked():
+            return
+        if choice.asset != self.asset:
+            self.select_asset(choice.asset, from_page=True)
+        if choice.period != self.timeframe and choice.period in w.timeframes.buttons:
+            self._on_timeframe_changed(choice.period)
+
+    def _update_chart(self) -> None:
+        """New ticks of the shown asset: the candles they closed, the forming one."""
+        view, w = self.state.view, self.window
+        if view is None or view.asset != self.asset:
+            return
+        for candle in view.take_closed():
+            w.chart.append_closed(candle)
+        w.chart.update_forming(view.forming())
+        if w.timeframes.current() is None or len(w.timeframes.enabled_timeframes()) < 10:
+            w.timeframes.set_available(self.state.finest_period(self.asset))
+            w.timeframes.set_current(self.timeframe)
+
     # ------------------------------------------------------------------ assets
     def _refresh_assets(self) -> None:
-        assets = list(self.state.assets.values())
+        with self.market.lock:
+            assets = list(self.state.assets.values())
         if not assets:
             assets = [Asset(symbol) for symbol in self._stored_assets()]
         self.window.assets.set_assets(assets)
 
     def select_asset(self, symbol: str, *, from_page: bool = False) -> None:
         self.window.assets.select(symbol, emit=False)
-        self._show_asset(symbol)
+        with self.market.lock:
+            self._show_asset(symbol)
         if (not from_page and self._page_switcher is not None and self.window.follow_browser.isChecked()
                 and self.state.connected):  # only a page with a live broker socket can be switched
             self._workers.submit(self._switch_page, symbol, self.timeframe)
@@ -270,19 +287,19 @@ class TerminalController(QObject):
             self.timeframe = max(finest, 60) if 60 % finest == 0 or finest <= 60 else finest
         self.window.timeframes.set_current(self.timeframe)
         self._reload_chart()
-        self._read_stored_history()
         self.refresh_status()
 
     def _on_timeframe_changed(self, seconds: int) -> None:
         self.timeframe = int(seconds)
         self.window.timeframes.set_current(self.timeframe)
-        self._reload_chart()
+        with self.market.lock:
+            self._reload_chart()
 
     def _reload_chart(self) -> None:
-        """Recompute the selected asset at the selected timeframe from base data; reset the view cache."""
+        """Recompute the selected asset at the selected timeframe from base data (``market.lock`` held)."""
         if self.asset is None:
             return
-        view = self.state.open_view(self.asset, self.timeframe)
+        view = self.market.read(lambda state: state.open_view(self.asset, self.timeframe))
         arrays = view.arrays()
         chart = self.window.chart
         chart.set_timeframe(self.timeframe)
@@ -346,6 +363,10 @@ class TerminalController(QObject):
 
     # ------------------------------------------------------------------ status
     def refresh_status(self) -> None:
+        with self.market.lock:
+            self._refresh_status()
+
+    def _refresh_status(self) -> None:
         w = self.window
         now = self._clock()
         if self.asset is not None:

@@ -18,9 +18,13 @@ from PySide6.QtCore import QObject, QTimer
 
 
 class EventPump(QObject):
-    def __init__(self, handler: Callable[[list[Any]], None], interval_ms: int = 33, parent: QObject | None = None) -> None:
+    def __init__(self, handler: Callable[[list[Any]], None], interval_ms: int = 33, parent: QObject | None = None,
+                 always: bool = False) -> None:
+        """``always``: call ``handler`` every frame, with an empty batch when nothing was posted (the terminal
+        also takes what the shared market changed on other threads)."""
         super().__init__(parent)
         self._handler = handler
+        self._always = always
         self._queue: deque[Any] = deque()
         self._lock = threading.Lock()
         self._timer = QTimer(self)
@@ -49,7 +53,7 @@ class EventPump(QObject):
     def drain(self) -> int:
         """Deliver everything queued now (the timer calls this); returns how many events."""
         with self._lock:
-            if not self._queue:
+            if not self._queue and not self._always:
                 return 0
             batch = list(self._queue)
             self._queue.clear()

@@ -285,6 +285,7 @@ class SignalReport:
     current: Signal | None
     not_ready: str | None
     latest: Signal | None
+    signals: tuple[Signal, ...] = ()
 
 
 def signal_on_history(arrays: CandleArrays, spec: StrategySpec, asset: str, timeframe: int,
@@ -298,4 +299,4 @@ def signal_on_history(arrays: CandleArrays, spec: StrategySpec, asset: str, time
     signals = strategy.signals(arrays, asset, timeframe, expiry)
     latest = signals[-1] if signals else None
     current = latest if latest is not None and latest.time == last + timeframe else None
-    return SignalReport(strategy.describe(), len(arrays), last, current, None, latest)
+    return SignalReport(strategy.describe(), len(arrays), last, current, None, latest, tuple(signals))

@@ -116,7 +116,7 @@ class CaptureHub:
     """Capture the browser at ``host:port`` once; decode once; fan out to many consumers.
 
     Items delivered: decoded events (``quantumflux.core.protocol.events``) and
-    :class:`~quantumflux.browser.cdp.LinkChanged`; with ``raw=True`` also every RawFrame.
+    :class:`~quantumflux.core.protocol.events.LinkChanged`; with ``raw=True`` also every RawFrame.
     """
 
     def __init__(

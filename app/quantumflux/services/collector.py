@@ -23,7 +23,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from quantumflux.browser.cdp import LinkChanged
 from quantumflux.core.candles import CandleBook
 from quantumflux.core.model import Candle, Tick, Timeframe
 from quantumflux.core.protocol import events as ev
@@ -118,12 +117,10 @@ class Collector:
         self._started = clock()
         self._assets: set[str] = set()
         self._recent: deque[tuple[float, int]] = deque()  # (time, ticks) for the ticks/s figure
-        self._last_tick: dict[str, tuple[int, set[float]]] = {}
         self.ticks_seen = 0
-        self.duplicates = 0
         self.candle_errors = 0
         self.browser_restarts = 0
-        self.link_listeners: list[Callable[[LinkChanged], None]] = []
+        self.link_listeners: list[Callable[[ev.LinkChanged], None]] = []
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -178,7 +175,7 @@ class Collector:
         elif isinstance(item, ev.HistoryReceived) and self.options.wants(item.asset):
             if self._on_history is not None:
                 self._on_history(item)
-        elif isinstance(item, LinkChanged):
+        elif isinstance(item, ev.LinkChanged):
             for listener in self.link_listeners:
                 listener(item)
 
@@ -188,10 +185,7 @@ class Collector:
             return
         self.ticks_seen += len(wanted)
         self._recent.append((self._clock(), len(wanted)))
-        for tick in wanted:
-            if not self._fresh(tick):
-                self.duplicates += 1
-                continue
+        for tick in wanted:  # repeated ticks (a second tab) were already dropped by the decoder
             self._assets.add(tick.asset)
             if self.options.write_ticks:
                 self.store.write_tick(tick)
@@ -200,23 +194,6 @@ class Collector:
                     book.add_tick(tick)
                 except ValueError as exc:
                     log.warning("tick skipped: %s", exc)
-
-    def _fresh(self, tick: Tick) -> bool:
-        """False for a tick already seen (a repeated frame, a second tab) or older than the last one.
-
-        Same rule as the tick files (millisecond time, then the exact row), so the files and the
-        candles always see the same ticks.
-        """
-        millis = round(tick.time * 1000)
-        last = self._last_tick.get(tick.asset)
-        if last is not None:
-            if millis < last[0] or (millis == last[0] and tick.price in last[1]):
-                return False
-            if millis == last[0]:
-                last[1].add(tick.price)
-                return True
-        self._last_tick[tick.asset] = (millis, {tick.price})
-        return True
 
     def _advance(self, now: float) -> None:
         for book in self._books:
@@ -255,7 +232,7 @@ class Collector:
             login=login,
             uptime=now - self._started,
             dropped=state.dropped,
-            duplicates=self.duplicates,
+            duplicates=getattr(self.hub.decoder_stats, "duplicates", 0),
             browser_restarts=self.browser_restarts,
         )
 

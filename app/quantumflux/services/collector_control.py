@@ -5,10 +5,12 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 from quantumflux.config import Settings
 from quantumflux.core.model import Timeframe
+from quantumflux.core.protocol.events import HistoryReceived
 from quantumflux.services.collector import Collector, CollectorOptions, CollectorStatus
 from quantumflux.storage.csv_store import ChunkedCsvStore
 
@@ -28,19 +30,29 @@ class CollectorControl:
     def running(self) -> bool:
         return self._collector is not None and self._collector.running
 
-    def start(self, timeframes: Iterable[str | int] = ("1m",), assets: Iterable[str] | None = None) -> None:
-        """Start collecting (no-op when already running). Raises the store's error if the directory is not writable."""
-        with self._lock:
-            if self.running:
-                return
-            store = ChunkedCsvStore(self.settings.realtime_dir, session_start=self._clock(),
-                                    candles_per_file=self.settings.candles_per_file,
-                                    ticks_per_file=self.settings.ticks_per_file)
+    def start(self, timeframes: Iterable[str | int] = ("1m",), assets: Iterable[str] | None = None, *,
+              options: CollectorOptions | None = None, directory: Path | None = None,
+              on_history: Callable[[HistoryReceived], None] | None = None) -> None:
+        """Start collecting ``timeframes`` of ``assets`` (or everything ``options`` say) under ``directory``
+        (default: the realtime folder of the settings); a no-op when already running. Raises the store's
+        error if the directory is not writable, ValueError for a bad timeframe."""
+        if options is None:
             wanted = [a.lower() for a in assets] if assets else None
             options = CollectorOptions(timeframes=tuple(Timeframe.parse(t) for t in timeframes),
                                        assets=frozenset(wanted) if wanted else None)
+        with self._lock:
+            if self.running:
+                return
+            store = ChunkedCsvStore(directory or self.settings.realtime_dir, session_start=self._clock(),
+                                    candles_per_file=self.settings.candles_per_file,
+                                    ticks_per_file=self.settings.ticks_per_file)
             self._store = store
-            self._collector = Collector(self.hub, store, options, clock=self._clock).start()
+            self._collector = Collector(self.hub, store, options, on_history=on_history, clock=self._clock).start()
+
+    @property
+    def collector(self) -> Collector | None:
+        """The running collector (None when stopped)."""
+        return self._collector
 
     def stop(self) -> None:
         """Stop, flush and close the files (safe to call when not running)."""

@@ -13,7 +13,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +24,10 @@ from quantumflux.browser.chrome import (
     devtools_version,
     launch_browser,
 )
+from quantumflux.config import Settings
 from quantumflux.core.protocol.events import HistoryReceived
 from quantumflux.core.protocol.framing import RawFrame
+from quantumflux.services.application import Application
 from quantumflux.services.capture_hub import CaptureHub
 from quantumflux.services.collector import (
     Collector,
@@ -35,7 +37,7 @@ from quantumflux.services.collector import (
     NoBrowserError,
     wait_for_broker_socket,
 )
-from quantumflux.storage.csv_store import ChunkedCsvStore, ensure_writable
+from quantumflux.storage.csv_store import ensure_writable
 from quantumflux.storage.files import StoreNotWritableError
 from quantumflux.storage.history_store import HistoryStore
 
@@ -68,8 +70,10 @@ class CollectConfig:
     ticks_per_file: int = 1000
 
 
-class CollectorSession:
-    """Open (checks), run (until stopped), close — one collection session."""
+class BrowserSource:
+    """The live source of a collection: the browser at ``host:port`` (attach), or one launched with the
+    persistent profile and supervised (relaunched when it dies). The application's source protocol:
+    ``open()`` builds the capture hub (not started), ``stop()``, ``status()``, ``hub``, ``port``."""
 
     def __init__(self, config: CollectConfig, clock: Callable[[], float] = time.time) -> None:
         self.config = config
@@ -77,40 +81,20 @@ class CollectorSession:
         self.browser: BrowserProcess | None = None
         self.supervisor: BrowserSupervisor | None = None
         self.hub: CaptureHub | None = None
-        self.collector: Collector | None = None
-        self._frame_writer: Any = None
-        self.history: HistoryStore | None = None
-        self._closed = False
+        self.port = config.port
+        self.restarts = 0
+        self.on_restart: Callable[[BrowserProcess], None] | None = None
 
-    # ---------------------------------------------------------------- startup
-
-    def open(self) -> None:
-        """Check the data directory, reach or launch the browser, wait for a logged-in socket, start."""
-        config = self.config
-        for directory in (config.data_dir, config.history_dir):
-            try:
-                if directory is not None:
-                    ensure_writable(directory)
-            except StoreNotWritableError as exc:
-                raise NotWritableError(f"cannot write to the data directory {directory}: {exc}") from exc
+    def open(self) -> BrowserSource:
         self.browser = self._browser()
-        self.hub = CaptureHub(config.host, config.port, clock=self._clock)
-        if config.save_frames is not None:
-            self._frame_writer = _open_frame_writer(config.save_frames)
-            self.hub.add_raw_listener(self._save_frame)
-        store = ChunkedCsvStore(
-            config.data_dir, session_start=self._clock(),
-            candles_per_file=config.candles_per_file, ticks_per_file=config.ticks_per_file,
-        )
-        if config.history_dir is not None:
-            self.history = HistoryStore(config.history_dir, session_start=self._clock())
-        self.collector = Collector(self.hub, store, config.options, on_history=self._save_history, clock=self._clock)
-        self.collector.start()
-        self.hub.start()
-        if self.browser.process is not None:  # launched at about:blank: open the page once captured
+        self.hub = CaptureHub(self.config.host, self.config.port, clock=self._clock)
+        return self
+
+    def supervise(self) -> None:
+        """After the hub started: open the page in a launched browser and keep that browser alive."""
+        if self.browser is not None and self.browser.process is not None:
             self._open_page_when_captured(previous_connects=0)
             self.supervisor = BrowserSupervisor(self.browser, self._relaunch, on_restart=self._restarted).start()
-        wait_for_broker_socket(self.hub, config.socket_timeout)
 
     def _browser(self) -> BrowserProcess:
         config = self.config
@@ -159,9 +143,86 @@ class CollectorSession:
 
     def _restarted(self, browser: BrowserProcess) -> None:
         self.browser = browser
+        self.restarts += 1
+        if self.on_restart is not None:
+            self.on_restart(browser)
+        log.warning("browser restarted (restart %s)", self.supervisor.restarts if self.supervisor else "?")
+
+    def status(self) -> dict[str, str]:
+        state = self.hub.state if self.hub is not None else None
+        return {"browser": (state.browser if state else "") or ("connected" if state and state.connected else "not found")}
+
+    def stop(self) -> None:
+        """Stop the supervisor and a browser this source launched, then the capture."""
+        if self.supervisor is not None:
+            self.supervisor.stop()
+        elif self.browser is not None:
+            self.browser.stop()
+        if self.hub is not None:
+            self.hub.stop()
+
+
+class CollectorSession:
+    """Open (checks), run (until stopped), close — one collection session on the process's application."""
+
+    def __init__(self, config: CollectConfig, clock: Callable[[], float] = time.time,
+                 settings: Settings | None = None) -> None:
+        self.config = config
+        self._clock = clock
+        self.settings = replace(settings or Settings(), chrome_host=config.host, chrome_port=config.port,
+                                candles_per_file=config.candles_per_file, ticks_per_file=config.ticks_per_file)
+        self.source = BrowserSource(config, clock)
+        self.app: Application | None = None
+        self._frame_writer: Any = None
+        self.history: HistoryStore | None = None
+        self._closed = False
+
+    @property
+    def hub(self) -> CaptureHub | None:
+        return self.source.hub
+
+    @property
+    def browser(self) -> BrowserProcess | None:
+        return self.source.browser
+
+    @property
+    def supervisor(self) -> BrowserSupervisor | None:
+        return self.source.supervisor
+
+    @property
+    def collector(self) -> Collector | None:
+        control = self.app.collector if self.app is not None else None
+        return control.collector if control is not None else None
+
+    # ---------------------------------------------------------------- startup
+
+    def open(self) -> None:
+        """Check the data directory, reach or launch the browser, wait for a logged-in socket, start."""
+        config = self.config
+        for directory in (config.data_dir, config.history_dir):
+            try:
+                if directory is not None:
+                    ensure_writable(directory)
+            except StoreNotWritableError as exc:
+                raise NotWritableError(f"cannot write to the data directory {directory}: {exc}") from exc
+        self.app = Application(self.settings, clock=self._clock)
+        self.source.open()
+        assert self.source.hub is not None
+        if config.save_frames is not None:
+            self._frame_writer = _open_frame_writer(config.save_frames)
+            self.source.hub.add_raw_listener(self._save_frame)
+        if config.history_dir is not None:
+            self.history = HistoryStore(config.history_dir, session_start=self._clock())
+        self.app.connect(self.source, trading=False)  # starts the capture
+        assert self.app.collector is not None
+        self.app.collector.start(options=config.options, directory=config.data_dir, on_history=self._save_history)
+        self.source.on_restart = self._restarted
+        self.source.supervise()
+        wait_for_broker_socket(self.source.hub, config.socket_timeout)
+
+    def _restarted(self, browser: BrowserProcess) -> None:
         if self.collector is not None:
             self.collector.browser_restarts += 1
-        log.warning("browser restarted (restart %s)", self.supervisor.restarts if self.supervisor else "?")
 
     def _save_history(self, history: HistoryReceived) -> None:
         if self.history is not None and history.candles and history.period > 0:
@@ -183,36 +244,34 @@ class CollectorSession:
         interval: float = 1.0,
     ) -> CollectorStatus:
         """Block until ``stop`` is set or ``duration`` seconds passed; returns the last status."""
-        assert self.collector is not None, "open() first"
+        collector = self.collector
+        assert collector is not None, "open() first"
         deadline = None if duration is None else time.monotonic() + duration
         while True:
             timeout = interval if deadline is None else max(0.0, min(interval, deadline - time.monotonic()))
             if stop.wait(timeout):
                 break
             if on_status is not None:
-                on_status(self.collector.status())
+                on_status(collector.status())
             if deadline is not None and time.monotonic() >= deadline:
                 break
-        return self.collector.status()
+        return collector.status()
 
     def status(self) -> CollectorStatus | None:
-        return self.collector.status() if self.collector is not None else None
+        collector = self.collector
+        return collector.status() if collector is not None else None
 
     def close(self) -> CollectorStatus | None:
         """Stop everything in order: supervisor and browser we launched, capture, collector (flush)."""
         if self._closed:
             return None
         self._closed = True
-        if self.supervisor is not None:
-            self.supervisor.stop()
-        elif self.browser is not None:
-            self.browser.stop()
-        if self.hub is not None:
-            self.hub.stop()
-        final = None
-        if self.collector is not None:
-            self.collector.stop()
-            final = self.collector.status()
+        collector = self.collector
+        if self.app is not None:
+            self.app.close()  # the source (browser, capture), then the collector: flushed and closed
+        else:
+            self.source.stop()
+        final = collector.status() if collector is not None else None
         if self.history is not None:
             self.history.close()
         if self._frame_writer is not None:

@@ -13,96 +13,20 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-from quantumflux.core.candles import CandleArrays, CandleBook, aggregate_tick_arrays
-from quantumflux.core.model import Asset, Balance, Candle, Deal, PageChoice, Tick, Timeframe
+from quantumflux.core.candles import CandleArrays, aggregate_tick_arrays
+from quantumflux.core.model import Asset, Balance, Deal, PageChoice, Tick, Timeframe
 from quantumflux.core.protocol import events as ev
 from quantumflux.core.source import SourceMonitor, SourceStatus
+from quantumflux.services.market_views import AssetData, ChartView, TickColumns
+
+__all__ = ["AssetData", "Changes", "ChartView", "MarketState", "StoredHistoryLoaded", "TickColumns"]
 
 HistorySource = Callable[[str], CandleArrays | None]
-
-
-class TickColumns:
-    """Append-only, amortised O(1) time/price columns of one asset's live ticks (bounded)."""
-
-    def __init__(self, limit: int = 2_000_000) -> None:
-        self._time = np.empty(1024, dtype=np.float64)
-        self._price = np.empty(1024, dtype=np.float64)
-        self._size = 0
-        self._limit = limit
-
-    def __len__(self) -> int:
-        return self._size
-
-    def append(self, t: float, price: float) -> None:
-        if self._size == self._time.shape[0]:
-            if self._size >= self._limit:  # drop the oldest half, keep memory bounded
-                keep = self._size // 2
-                self._time[:keep] = self._time[self._size - keep : self._size]
-                self._price[:keep] = self._price[self._size - keep : self._size]
-                self._size = keep
-            else:
-                self._time = np.resize(self._time, self._size * 2)
-                self._price = np.resize(self._price, self._size * 2)
-        self._time[self._size] = t
-        self._price[self._size] = price
-        self._size += 1
-
-    def first_time(self) -> float:
-        return float(self._time[0]) if self._size else float("nan")
-
-    def columns(self) -> tuple[np.ndarray, np.ndarray]:
-        return self._time[: self._size].copy(), self._price[: self._size].copy()
-
-
-@dataclass
-class AssetData:
-    """The base data of one asset: live ticks and history candles by period."""
-
-    ticks: TickColumns = field(default_factory=TickColumns)
-    history: dict[int, CandleBook] = field(default_factory=dict)
-    stored_loaded: bool = False
-
-    def history_book(self, period: int) -> CandleBook:
-        book = self.history.get(period)
-        if book is None:
-            book = self.history[period] = CandleBook(period)
-        return book
-
-
-class ChartView:
-    """One asset at one timeframe: closed candles, the forming one, and what closed since last asked."""
-
-    def __init__(self, asset: str, timeframe: int) -> None:
-        self.asset = asset
-        self.timeframe = timeframe
-        self._closed_since: list[Candle] = []
-        self._book = CandleBook(timeframe, on_closed=self._on_closed)
-
-    def arrays(self) -> CandleArrays:
-        return self._book.arrays(self.asset)
-
-    def forming(self) -> Candle | None:
-        return self._book.forming(self.asset)
-
-    def add_tick(self, tick: Tick) -> None:
-        if tick.asset == self.asset:  # isolation: nothing else ever reaches this view
-            self._book.add_tick(tick)
-
-    def advance(self, now: float) -> None:
-        self._book.advance(now)
-
-    def take_closed(self) -> list[Candle]:
-        closed, self._closed_since = self._closed_since, []
-        return closed
-
-    def _on_closed(self, candle: Candle) -> None:
-        self._closed_since.append(candle)
-        if len(self._closed_since) > 4096:  # nobody is taking them (an API view): stay bounded
-            del self._closed_since[:2048]
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +53,30 @@ class Changes:
     ticks_for: frozenset[str] = frozenset()
     history_for: frozenset[str] = frozenset()
     messages: tuple[str, ...] = ()
+
+    def merge(self, later: Changes) -> Changes:
+        """What this batch and a ``later`` one changed together (a consumer that looks less often)."""
+        return Changes(self.assets or later.assets, self.balance or later.balance, self.deals or later.deals,
+                       self.page_choice or later.page_choice, self.connection or later.connection,
+                       self.ticks_for | later.ticks_for, self.history_for | later.history_for,
+                       self.messages + later.messages)
+
+    def __bool__(self) -> bool:
+        return bool(self.assets or self.balance or self.deals or self.page_choice or self.connection
+                    or self.ticks_for or self.history_for or self.messages)
+
+
+class _Batch:
+    """What one :meth:`MarketState.apply` call has changed so far (mutable; becomes a :class:`Changes`)."""
+
+    __slots__ = ("now", "flags", "ticks_for", "history_for", "messages")
+
+    def __init__(self, now: float) -> None:
+        self.now = now
+        self.flags: dict[str, bool] = {}
+        self.ticks_for: set[str] = set()
+        self.history_for: set[str] = set()
+        self.messages: list[str] = []
 
 
 class MarketState:
@@ -173,95 +121,138 @@ class MarketState:
         self._views_by_asset: dict[str, list[ChartView]] = {}
         self.max_views = max_views
         self.tick_count = 0
+        self._handlers = self._dispatch_table()
 
     # ------------------------------------------------------------------ events
     def apply(self, events: Iterable[object]) -> Changes:
-        """Apply a batch of decoded events (and capture link notices); returns what changed."""
-        flags: dict[str, bool] = {}
-        ticks_for: set[str] = set()
-        history_for: set[str] = set()
-        messages: list[str] = []
-        now = self._clock()
-        by_asset = self._views_by_asset
+        """Apply a batch of decoded events (and capture link notices); returns what changed.
+
+        Each event kind has one handler (:attr:`_handlers`, a dispatch table); kinds without one
+        (history requests, outgoing orders …) change nothing here."""
+        batch = _Batch(self._clock())
+        handlers = self._handlers
         for event in events:
-            if isinstance(event, ev.TicksReceived):
-                for tick in event.ticks:
-                    self._asset_data(tick.asset).ticks.append(tick.time, tick.price)
-                    self.source.on_tick(tick.asset, now)
-                    ticks_for.add(tick.asset)
-                    for view in by_asset.get(tick.asset, ()):
-                        view.add_tick(tick)
-                self.tick_count += len(event.ticks)
-            elif isinstance(event, ev.HistoryReceived):
-                try:
-                    changed = self._merge_broker_history(event)
-                except ValueError as exc:  # bad history never stops the stream
-                    messages.append(f"broker history for {event.asset} ignored: {exc}")
-                else:
-                    if changed:
-                        history_for.add(event.asset)
-            elif isinstance(event, StoredHistoryLoaded):
-                if event.error:
-                    messages.append(f"stored history of {event.asset} unavailable: {event.error}")
-                if self._merge_stored(event.asset, event.arrays):
-                    history_for.add(event.asset)
-            elif isinstance(event, ev.AssetsUpdated):
-                self.assets = {a.symbol: a for a in event.assets}
-                flags["assets"] = True
-            elif isinstance(event, ev.BalanceUpdated):
-                self.balance = event.balance
-                flags["balance"] = True
-            elif isinstance(event, ev.OrderOpened):
-                self.open_deals[event.deal.id] = event.deal
-                flags["deals"] = True
-            elif isinstance(event, ev.DealsOpened):
-                for deal in event.deals:
-                    if deal.id not in self.closed_deals:
-                        self.open_deals[deal.id] = deal
-                flags["deals"] = True
-            elif isinstance(event, ev.DealsClosed):
-                for deal in event.deals:
-                    self.open_deals.pop(deal.id, None)
-                    self.closed_deals[deal.id] = deal
-                flags["deals"] = True
-            elif isinstance(event, ev.OrderFailed):
-                messages.append(f"order refused by the broker: {event.error}")
-            elif isinstance(event, ev.PageChoiceChanged):
-                self.page_choice = event.choice
-                flags["page_choice"] = True
-            elif isinstance(event, ev.LoginAttempted):
-                self.login = "attempted"
-                flags["connection"] = True
-            elif isinstance(event, ev.LoginSucceeded):
-                self.login = "ok"
-                flags["connection"] = True
-            elif isinstance(event, ev.LoginRejected | ev.SessionDisconnected):
-                if isinstance(event, ev.LoginRejected) or self.login != "ok":
-                    self.login = "rejected"
-                    messages.append("the broker rejected the login: log in to PocketOption in the browser")
-                flags["connection"] = True
-            elif isinstance(event, ev.SocketOpened):
-                self._sockets.add(event.socket)
-                self._connection_changed(now)
-                flags["connection"] = True
-            elif isinstance(event, ev.SocketClosed):
-                self._sockets.discard(event.socket)
-                self._connection_changed(now)
-                flags["connection"] = True
-            elif isinstance(event, ev.ServerOffsetMeasured):
-                self.offset = event.offset
-                messages.append(f"broker clock offset {event.offset / 3600:+.1f} h corrected")
-                flags["connection"] = True
-            elif type(event).__name__ == "LinkChanged":  # capture link notice (browser layer)
-                self.link_up = bool(getattr(event, "connected", False))
-                if not self.link_up:
-                    self._sockets.clear()
-                self._connection_changed(now)
-                flags["connection"] = True
+            handler = handlers.get(type(event))
+            if handler is not None:
+                handler(event, batch)
         for view in self._views.values():
-            view.advance(now - self.close_delay)
-        return Changes(ticks_for=frozenset(ticks_for), history_for=frozenset(history_for),
-                       messages=tuple(messages), **flags)
+            view.advance(batch.now - self.close_delay)
+        return Changes(ticks_for=frozenset(batch.ticks_for), history_for=frozenset(batch.history_for),
+                       messages=tuple(batch.messages), **batch.flags)
+
+    def _dispatch_table(self) -> dict[type, Callable[[Any, _Batch], None]]:
+        return {
+            ev.TicksReceived: self._on_ticks,
+            ev.HistoryReceived: self._on_history,
+            StoredHistoryLoaded: self._on_stored_history,
+            ev.AssetsUpdated: self._on_assets,
+            ev.BalanceUpdated: self._on_balance,
+            ev.OrderOpened: self._on_order_opened,
+            ev.DealsOpened: self._on_deals_opened,
+            ev.DealsClosed: self._on_deals_closed,
+            ev.OrderFailed: self._on_order_failed,
+            ev.PageChoiceChanged: self._on_page_choice,
+            ev.LoginAttempted: self._on_login_attempted,
+            ev.LoginSucceeded: self._on_login_succeeded,
+            ev.LoginRejected: self._on_login_lost,
+            ev.SessionDisconnected: self._on_login_lost,
+            ev.SocketOpened: self._on_socket_opened,
+            ev.SocketClosed: self._on_socket_closed,
+            ev.ServerOffsetMeasured: self._on_offset,
+            ev.LinkChanged: self._on_link,
+        }
+
+    def _on_ticks(self, event: ev.TicksReceived, batch: _Batch) -> None:
+        now, by_asset, source, ticks_for = batch.now, self._views_by_asset, self.source, batch.ticks_for
+        for tick in event.ticks:
+            self._asset_data(tick.asset).ticks.append(tick.time, tick.price)
+            source.on_tick(tick.asset, now)
+            ticks_for.add(tick.asset)
+            for view in by_asset.get(tick.asset, ()):
+                view.add_tick(tick)
+        self.tick_count += len(event.ticks)
+
+    def _on_history(self, event: ev.HistoryReceived, batch: _Batch) -> None:
+        try:
+            changed = self._merge_broker_history(event)
+        except ValueError as exc:  # bad history never stops the stream
+            batch.messages.append(f"broker history for {event.asset} ignored: {exc}")
+        else:
+            if changed:
+                batch.history_for.add(event.asset)
+
+    def _on_stored_history(self, event: StoredHistoryLoaded, batch: _Batch) -> None:
+        if event.error:
+            batch.messages.append(f"stored history of {event.asset} unavailable: {event.error}")
+        if self._merge_stored(event.asset, event.arrays):
+            batch.history_for.add(event.asset)
+
+    def _on_assets(self, event: ev.AssetsUpdated, batch: _Batch) -> None:
+        self.assets = {a.symbol: a for a in event.assets}
+        batch.flags["assets"] = True
+
+    def _on_balance(self, event: ev.BalanceUpdated, batch: _Batch) -> None:
+        self.balance = event.balance
+        batch.flags["balance"] = True
+
+    def _on_order_opened(self, event: ev.OrderOpened, batch: _Batch) -> None:
+        self.open_deals[event.deal.id] = event.deal
+        batch.flags["deals"] = True
+
+    def _on_deals_opened(self, event: ev.DealsOpened, batch: _Batch) -> None:
+        for deal in event.deals:
+            if deal.id not in self.closed_deals:
+                self.open_deals[deal.id] = deal
+        batch.flags["deals"] = True
+
+    def _on_deals_closed(self, event: ev.DealsClosed, batch: _Batch) -> None:
+        for deal in event.deals:
+            self.open_deals.pop(deal.id, None)
+            self.closed_deals[deal.id] = deal
+        batch.flags["deals"] = True
+
+    def _on_order_failed(self, event: ev.OrderFailed, batch: _Batch) -> None:
+        batch.messages.append(f"order refused by the broker: {event.error}")
+
+    def _on_page_choice(self, event: ev.PageChoiceChanged, batch: _Batch) -> None:
+        self.page_choice = event.choice
+        batch.flags["page_choice"] = True
+
+    def _on_login_attempted(self, event: ev.LoginAttempted, batch: _Batch) -> None:
+        self.login = "attempted"
+        batch.flags["connection"] = True
+
+    def _on_login_succeeded(self, event: ev.LoginSucceeded, batch: _Batch) -> None:
+        self.login = "ok"
+        batch.flags["connection"] = True
+
+    def _on_login_lost(self, event: ev.LoginRejected | ev.SessionDisconnected, batch: _Batch) -> None:
+        if isinstance(event, ev.LoginRejected) or self.login != "ok":
+            self.login = "rejected"
+            batch.messages.append("the broker rejected the login: log in to PocketOption in the browser")
+        batch.flags["connection"] = True
+
+    def _on_socket_opened(self, event: ev.SocketOpened, batch: _Batch) -> None:
+        self._sockets.add(event.socket)
+        self._connection_changed(batch.now)
+        batch.flags["connection"] = True
+
+    def _on_socket_closed(self, event: ev.SocketClosed, batch: _Batch) -> None:
+        self._sockets.discard(event.socket)
+        self._connection_changed(batch.now)
+        batch.flags["connection"] = True
+
+    def _on_offset(self, event: ev.ServerOffsetMeasured, batch: _Batch) -> None:
+        self.offset = event.offset
+        batch.messages.append(f"broker clock offset {event.offset / 3600:+.1f} h corrected")
+        batch.flags["connection"] = True
+
+    def _on_link(self, event: ev.LinkChanged, batch: _Batch) -> None:
+        self.link_up = event.connected
+        if not self.link_up:
+            self._sockets.clear()
+        self._connection_changed(batch.now)
+        batch.flags["connection"] = True
 
     def _connection_changed(self, now: float) -> None:
         self.source.on_connection(bool(self._sockets), now)
@@ -372,6 +363,10 @@ class MarketState:
         else:  # read here; no view of the asset exists yet, so merging rebuilds nothing
             self._merge_stored(asset, self._stored_history(asset) if self._stored_history is not None else None)
 
+    def request_stored(self, asset: str) -> None:
+        """Ask for ``asset``'s stored history (read now, or queued with ``defer_stored``); each asset once."""
+        self._load_stored(asset)
+
     def take_stored_requests(self) -> list[str]:
         """Assets whose stored history is wanted and not yet asked for (``defer_stored``); each once."""
         wanted, self._stored_requests = self._stored_requests, []
@@ -437,7 +432,7 @@ class MarketState:
                 book.merge_history_arrays(asset, aggregate_tick_arrays(times[older], prices[older], seconds), seconds)
             book.add_ticks(Tick(asset, float(t), float(p)) for t, p in zip(times[~older], prices[~older], strict=True))
         book.advance(self._clock() - self.close_delay)
-        view.take_closed()  # seeding is not news: only candles closed from now on are reported
+        view._forget_seeding()  # only candles closed from now on are reported
         return view
 
     def tick_columns(self, asset: str) -> tuple[np.ndarray, np.ndarray]:

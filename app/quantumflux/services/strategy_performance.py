@@ -19,6 +19,7 @@ import numpy as np
 
 from quantumflux.core.backtest import Metrics, longest_streak, max_drawdown
 from quantumflux.core.backtest.stats import binomial_test, wilson_interval
+from quantumflux.storage.journal import OPEN_STATUSES
 
 _LABEL = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:\((?P<params>[^()]*)\))?$")
 
@@ -99,7 +100,7 @@ def strategy_report(journal: Any, label: str, account: str | None = None, window
         "strategy": label, "account": account, "assets": assets,
         **dataclasses.asdict(performance),
         "rolling_window": window, "rolling_win_rate": rolling_win_rate(closed, window),
-        "open": sum(r.status in ("pending", "confirmed", "unconfirmed") for r in records),
+        "open": sum(r.status in OPEN_STATUSES for r in records),
         "refused": sum(refusals.values()), "refusals": refusals,
         "failed": sum(r.status == "failed" for r in records),
         "expiries": sorted({r.expiry for r in records}),

@@ -55,7 +55,7 @@ from quantumflux.services.strategy_runner_types import (
     check_setup,
     seconds_of,
 )
-from quantumflux.storage.journal import TradeJournal
+from quantumflux.storage.journal import OPEN_STATUSES, TradeJournal
 
 __all__ = ["MODES", "Executor", "RunnerEvent", "StrategyRunner", "StrategyStatus"]
 
@@ -244,8 +244,8 @@ class StrategyRunner:
                 self.paper.set_assets(item.assets)
             elif isinstance(item, ev.SocketClosed | ev.SessionDisconnected):
                 self._gap(f"broker socket {type(item).__name__}")
-            elif type(item).__name__ == "LinkChanged" and not getattr(item, "connected", True):
-                self._gap(f"capture link down ({getattr(item, 'detail', '')})")
+            elif isinstance(item, ev.LinkChanged) and not item.connected:
+                self._gap(f"capture link down ({item.detail})")
 
     def _on_ticks(self, ticks: Iterable[Tick]) -> None:
         for tick in ticks:
@@ -413,7 +413,7 @@ class StrategyRunner:
     def _status(self, running: _Running) -> StrategyStatus:
         records = self.journal.list(strategy=running.label, account=account_of(running.mode))
         closed = [r for r in records if r.status == "closed"]
-        still_open = [r for r in records if r.status in ("pending", "confirmed", "unconfirmed")]
+        still_open = [r for r in records if r.status in OPEN_STATUSES]
         unknown = running.counts["unknown"]
         c = running.counts
         return StrategyStatus(

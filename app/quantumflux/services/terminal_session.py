@@ -44,6 +44,16 @@ class TerminalSession:
 
     def start(self, listener: Callable[[Any], None] | None = None) -> TerminalSession:
         """Start (or attach to) everything; deliver every capture item to ``listener`` when given."""
+        self.open()
+        assert self.hub is not None
+        if listener is not None:
+            self._listeners.append(self.hub.add_listener(listener))
+        self.hub.start()
+        return self
+
+    def open(self) -> TerminalSession:
+        """Start the practice broker and its browser (demo) and build the capture hub, not yet started:
+        consumers subscribe first, then ``hub.start()``, so none of them misses the first events."""
         host, port = self.settings.chrome_host, self.settings.chrome_port
         if self.demo:
             from quantumflux.sim import PracticeBroker
@@ -57,9 +67,6 @@ class TerminalSession:
             )
         self.port = port
         self.hub = CaptureHub(host, port)
-        if listener is not None:
-            self._listeners.append(self.hub.add_listener(listener))
-        self.hub.start()
         return self
 
     def stop(self) -> None:

@@ -29,6 +29,8 @@ from quantumflux.core.risk import OrderIntent, RiskDecision, RiskGuard, RiskLimi
 from quantumflux.services.trading_events import BrokerView, PendingOrder
 from quantumflux.services.trading_result import TradeResult, parse_amount, parse_expiry
 from quantumflux.storage.journal import (
+    AWAITING_RESULT,
+    OPEN_STATUSES,
     DuplicateOrderError,
     JournalError,
     TradeJournal,
@@ -60,7 +62,7 @@ class TradingSession:
         self._page = page
         self._owns_page = page is None
         self._chromedriver = chromedriver
-        self._lock = threading.RLock()  # one order at a time on the page
+        self.page_lock = threading.RLock()  # one order (or page action) at a time on the page
         self._closed = threading.Condition()
         self.view.on_closed.append(self._on_deal_closed)
         self.view.on_late.append(self._on_late_answer)
@@ -93,7 +95,7 @@ class TradingSession:
 
     def switch_page(self, asset: str, period: int | str | None = None) -> None:
         """Make the page show ``asset`` (and the chart period, seconds or ``1m``, when given)."""
-        with self._lock:
+        with self.page_lock:
             known = self.view.asset(asset)
             page_actions.switch_asset(self.page, known.symbol if known else asset,
                                       label=known.label if known else None)
@@ -111,7 +113,7 @@ class TradingSession:
         amount = parse_amount(amount)
         client_id = client_id or uuid.uuid4().hex
         account = "real" if real else "demo"
-        with self._lock:
+        with self.page_lock:
             existing = self.journal.get(client_id)
             if existing is not None:
                 return self._retried(existing)
@@ -279,7 +281,7 @@ class TradingSession:
     def _on_deal_closed(self, deal: Deal) -> None:
         """A deal closed (capture thread): record the broker's profit for the order it belongs to."""
         record = self.journal.find_deal(deal.id)
-        if record is None or record.status not in ("confirmed", "unconfirmed", "closed"):
+        if record is None or record.status not in (*AWAITING_RESULT, "closed"):
             return
         try:
             self.journal.record_result(deal_id=deal.id, profit=float(deal.profit or 0.0),
@@ -312,7 +314,7 @@ class TradingSession:
         with self._closed:
             while True:
                 current = self.result(client_id)
-                if current.status not in ("confirmed", "unconfirmed", "pending"):
+                if current.status not in OPEN_STATUSES:
                     return current
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:

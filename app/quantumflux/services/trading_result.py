@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from quantumflux.core.model import Outcome
-from quantumflux.storage.journal import TradeRecord
+from quantumflux.storage.journal import AWAITING_RESULT, TradeRecord
 
 STATUSES = ("confirmed", "refused", "failed", "unconfirmed", "closed", "pending", "dry-run")
 _EXPIRY = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s?)?$")
@@ -61,8 +61,7 @@ class TradeResult:
         rule = None
         if record.status == "refused" and record.reason and ":" in record.reason:
             rule = record.reason.split(":", 1)[0]
-        outcome = record.outcome or (Outcome.UNKNOWN.value if record.status in ("confirmed", "unconfirmed")
-                                     else None)
+        outcome = record.outcome or (Outcome.UNKNOWN.value if record.status in AWAITING_RESULT else None)
         return cls(record.client_id, record.status, record.asset, record.direction, record.amount,
                    record.expiry, record.account, record.reason, rule, record.deal_id, record.payout,
                    record.open_price, record.close_price, outcome, record.profit, duplicate)
@@ -73,7 +72,8 @@ class TradeResult:
         return self.status in ("confirmed", "closed")
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """Every field and the one-line ``message`` (the same for the API, the CLI and the terminal)."""
+        return {**asdict(self), "message": self.message}
 
     @property
     def message(self) -> str:

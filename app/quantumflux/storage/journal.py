@@ -35,13 +35,16 @@ from quantumflux.storage.journal_stats import Performance, compute_performance
 
 ACCOUNTS = ("demo", "real", "paper")  # paper: simulated fills of the strategy runner
 STATUSES = ("pending", "confirmed", "refused", "failed", "unconfirmed", "closed")
-_OPEN = ("pending", "confirmed", "unconfirmed")
+#: An order whose outcome is still ahead: not yet answered, or placed and not yet closed.
+OPEN_STATUSES = ("pending", "confirmed", "unconfirmed")
+#: Placed (or possibly placed) and not closed: the result is what to wait for.
+AWAITING_RESULT = ("confirmed", "unconfirmed")
 _ALLOWED_FROM = {
     "confirmed": ("pending", "unconfirmed", "failed"),  # the broker's own evidence beats a page failure
     "refused": ("pending",),
     "failed": ("pending", "unconfirmed"),
     "unconfirmed": ("pending",),
-    "closed": ("confirmed", "unconfirmed"),
+    "closed": AWAITING_RESULT,
 }
 _SECRET = re.compile(r"""(?i)(["']?(?:session|auth|cookie|token|ssid)["']?\s*[:=]\s*)("[^"]*"|'[^']*'|[^\s,;}]+)""")
 
@@ -322,7 +325,7 @@ class TradeJournal:
             if record.outcome == "win":
                 break
             streak += record.outcome == "loss"
-        still_open = [r for r in records if r.status in _OPEN
+        still_open = [r for r in records if r.status in OPEN_STATUSES
                       and (stale_after is None or r.requested_at + r.expiry + stale_after >= now)]
         return AccountState(
             open_trades=len(still_open),

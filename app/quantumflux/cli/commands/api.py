@@ -21,8 +21,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-
-
 def run(args: argparse.Namespace) -> int:
     from quantumflux.api.security import load_or_create_token, token_path
 
@@ -31,30 +29,24 @@ def run(args: argparse.Namespace) -> int:
         print(token)
         print(f"(stored in {token_path()}, readable by you only)", flush=True)
         return 0
-    from quantumflux.config import load_settings
-
-    settings = load_settings(api_host=args.host, api_port=args.port)
-    if not is_loopback_host(settings.api_host) and not args.allow_remote:
-        raise CommandError(f"refusing to bind {settings.api_host}: the API binds loopback unless --allow-remote",
-                           EXIT_USAGE)
     import uvicorn
 
     from quantumflux.api.app import create_app
-    from quantumflux.services.facade import QuantumFluxService
-    from quantumflux.services.terminal_session import TerminalSession
+    from quantumflux.cli.commands._app import application
 
-    service = QuantumFluxService(settings)
-    session = None
-    if args.demo or not args.no_attach:
-        session = TerminalSession(settings, demo=args.demo).start()
-        service.attach(session.hub, browser_port=session.port)
-    app = create_app(service, load_or_create_token(), cors_origins=args.cors_origin or None)
-    print(f"QuantumFlux API on http://{settings.api_host}:{settings.api_port}/ (token: `quantumflux api token`)",
-          flush=True)
+    app = application(overrides={"api_host": args.host, "api_port": args.port})
+    settings = app.settings
+    if not is_loopback_host(settings.api_host) and not args.allow_remote:
+        app.close()
+        raise CommandError(f"refusing to bind {settings.api_host}: the API binds loopback unless --allow-remote",
+                           EXIT_USAGE)
     try:
-        uvicorn.run(app, host=settings.api_host, port=settings.api_port, log_level="warning")
+        if args.demo or not args.no_attach:
+            app.connect(demo=args.demo)
+        api = create_app(app.service, load_or_create_token(), cors_origins=args.cors_origin or None)
+        print(f"QuantumFlux API on http://{settings.api_host}:{settings.api_port}/ (token: `quantumflux api token`)",
+              flush=True)
+        uvicorn.run(api, host=settings.api_host, port=settings.api_port, log_level="warning")
     finally:
-        service.close()
-        if session is not None:
-            session.stop()
+        app.close()
     return 0

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from quantumflux.cli.commands._trading import add_common, attached_page, emit, page_errors
-from quantumflux.cli.main import EXIT_ERROR, EXIT_USAGE, CommandError
+from quantumflux.cli.commands._app import add_common, call, emit, live_application
+from quantumflux.cli.main import EXIT_USAGE, CommandError
 
 
 def register(subparsers: Any) -> None:
@@ -18,26 +18,15 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from quantumflux.browser import page_actions
     from quantumflux.core.model import Timeframe
 
-    period = None
     if args.period is not None:
         try:
-            period = Timeframe.parse(args.period).seconds
+            Timeframe.parse(args.period)
         except ValueError as exc:
             raise CommandError(str(exc), EXIT_USAGE) from exc
-    with attached_page(args) as page:
-        try:
-            if page_actions.find_asset(page, args.symbol) is None:
-                raise CommandError(f"asset {args.symbol!r} is not in the page's asset list", EXIT_USAGE)
-            row = page_actions.switch_asset(page, args.symbol)
-            if period is not None:
-                page_actions.switch_period(page, period)
-            shown, shown_period = page_actions.current_asset_label(page), page_actions.current_period(page)
-        except page_errors() as exc:
-            raise CommandError(f"asset: {exc}", EXIT_ERROR) from exc
-    data = {"asset": row.symbol, "label": shown, "period": shown_period}
-    period_text = "?" if shown_period is None else str(Timeframe(shown_period))
-    emit(args, data, [f"The page shows {shown} at {period_text}"])
+    with live_application(args, socket_timeout=None) as app:
+        data = call(app.service, lambda s: s.show_asset(args.symbol, args.period), codes={404: EXIT_USAGE})
+    period_text = "?" if data["period"] is None else str(Timeframe(data["period"]))
+    emit(args, data, [f"The page shows {data['label']} at {period_text}"])
     return 0

@@ -57,17 +57,18 @@ def run_default(args: argparse.Namespace) -> int:
 
 
 def _config(args: argparse.Namespace) -> Any:
-    from quantumflux.config import load_settings
+    from quantumflux.cli.commands._app import settings as load_settings
+    from quantumflux.config import parse_endpoint
     from quantumflux.core.model import Timeframe
     from quantumflux.services.collector import CollectorOptions
     from quantumflux.services.collector_run import CollectConfig
 
     host, port = None, args.port
     if args.attach:
-        host, _, port_text = args.attach.rpartition(":")
-        if not port_text.isdigit():
-            raise CommandError(f"--attach needs HOST:PORT, got {args.attach!r}", EXIT_USAGE)
-        host, port = host or "127.0.0.1", int(port_text)
+        try:
+            host, port = parse_endpoint(args.attach)
+        except ValueError as exc:
+            raise CommandError(f"--attach: {exc}", EXIT_USAGE) from exc
     if (args.url or args.headless or args.browser or args.profile) and not args.launch:
         raise CommandError("--url, --headless, --browser and --profile need --launch", EXIT_USAGE)
     settings = load_settings(chrome_port=port, chrome_host=host, chrome_profile=args.profile)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from quantumflux.cli.commands._trading import add_common, attached_page, emit
+from quantumflux.cli.commands._app import add_common, call, emit, live_application
 from quantumflux.cli.main import EXIT_ERROR
 
 
@@ -16,15 +16,11 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from quantumflux.browser.doctor import broken, check_selectors
-
-    with attached_page(args) as page:
-        checks = check_selectors(page)
-    names = broken(checks)
-    fallbacks = [c.name for c in checks if c.status == "fallback"]
-    data = {"ok": not names, "broken": names, "fallback": fallbacks, "checks": [c.to_dict() for c in checks]}
-    lines = [f"{c.name:<22} {c.message}" for c in checks]
-    lines.append(f"{len(checks)} elements: {len(names)} broken, {len(fallbacks)} on a fallback"
+    with live_application(args, socket_timeout=None) as app:
+        data = call(app.service, lambda s: s.doctor())
+    checks, names = data["checks"], data["broken"]
+    lines = [f"{c['name']:<22} {c['message']}" for c in checks]
+    lines.append(f"{len(checks)} elements: {len(names)} broken, {len(data['fallback'])} on a fallback"
                  + (f" — broken: {', '.join(names)}" if names else ""))
     emit(args, data, lines)
     return EXIT_ERROR if names else 0

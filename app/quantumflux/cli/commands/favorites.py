@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-from dataclasses import asdict
 from typing import Any
 
-from quantumflux.cli.commands._trading import add_common, attached_page, emit, page_errors
-from quantumflux.cli.main import EXIT_ERROR, EXIT_USAGE, CommandError
+from quantumflux.cli.commands._app import add_common, call, emit, live_application
+from quantumflux.cli.main import EXIT_USAGE, CommandError
 
 
 def register(subparsers: Any) -> None:
@@ -23,29 +22,19 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from quantumflux.browser import page_actions
-
-    if args.min_payout is not None and not 0 <= args.min_payout <= 1000:
-        raise CommandError(f"--min-payout must be a percentage, got {args.min_payout}", EXIT_USAGE)
-    with attached_page(args) as page:
-        try:
-            changed = [a for a in args.add if page_actions.set_favorite(page, a, True)]
-            changed += [a for a in args.remove if page_actions.set_favorite(page, a, False)]
-            selected = (page_actions.select_favorites(page, args.min_payout or 0.0, args.select)
-                        if args.select else [])
-            rows = page_actions.favorites(page)
-        except page_errors() as exc:
-            raise CommandError(f"favorites: {exc}", EXIT_ERROR) from exc
     minimum = args.min_payout
-    listed = [row for row in rows if minimum is None or (row.payout is not None and row.payout >= minimum)]
-    data = {"favorites": [asdict(row) for row in listed], "changed": changed,
-            "selected": [row.symbol for row in selected], "current": next((r.symbol for r in rows if r.current), None)}
-    lines = [f"{'*' if row.current else ' '} {row.label:<24} {_payout(row.payout):>5}  "
-             f"{'open' if row.open else 'closed'}" for row in listed]
+    if minimum is not None and not 0 <= minimum <= 1000:
+        raise CommandError(f"--min-payout must be a percentage, got {minimum}", EXIT_USAGE)
+    with live_application(args, socket_timeout=None) as app:
+        data = call(app.service, lambda s: s.favorites(add=args.add, remove=args.remove, select=args.select,
+                                                      min_payout=minimum))
+    listed = data["favorites"]
+    lines = [f"{'*' if row['current'] else ' '} {row['label']:<24} {_payout(row['payout']):>5}  "
+             f"{'open' if row['open'] else 'closed'}" for row in listed]
     if not listed:
         lines.append("no favorites" + ("" if minimum is None else f" paying at least {minimum:g}%"))
     if args.select:
-        lines.append(f"selected: {', '.join(r.label for r in selected) or 'nothing (no open favorite qualifies)'}")
+        lines.append(f"selected: {', '.join(data['selected']) or 'nothing (no open favorite qualifies)'}")
     emit(args, data, lines)
     return 0
 

@@ -55,37 +55,22 @@ def _loads(body: bytes) -> Any:
     return json.loads(body)
 
 
-def _run(args: argparse.Namespace, call: Any) -> int:
+def _run(args: argparse.Namespace, operation: Any) -> int:
     import json
     import time
 
-    from quantumflux.cli.main import EXIT_NO_BROWSER, EXIT_USAGE, CommandError
-    from quantumflux.config import load_settings
-    from quantumflux.services.facade import QuantumFluxService, ServiceError
+    from quantumflux.cli.commands._app import application, call, live_application
 
-    overrides: dict[str, Any] = {"data_root": args.data_dir}
     if args.attach:
-        host, _, port = args.attach.rpartition(":")
-        if not host or not port.isdigit():
-            raise CommandError(f"--attach wants HOST:PORT, got {args.attach!r}", EXIT_USAGE)
-        overrides.update(chrome_host=host, chrome_port=int(port))
-    service = QuantumFluxService(load_settings(**overrides))
-    try:
-        if args.attach:
-            from quantumflux.browser.chrome import devtools_version
-
-            if devtools_version(service.settings.chrome_host, service.settings.chrome_port) is None:
-                raise CommandError(f"no browser answers on {args.attach}", EXIT_NO_BROWSER)
-            service.attach()
+        with live_application(args, trading=False, socket_timeout=None) as app:
             time.sleep(max(0.0, args.wait))
+            result = call(app.service, operation)
+    else:
+        app = application(args)
         try:
-            result = call(service)
-        except ServiceError as exc:
-            raise CommandError(str(exc), EXIT_USAGE if exc.status in (400, 422) else 1) from exc
-    finally:
-        if service.hub is not None:
-            service.hub.stop()
-        service.close()
+            result = call(app.service, operation)
+        finally:
+            app.close()
     if args.json:
         print(json.dumps(result, sort_keys=True, default=str))
     else:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections import Counter
 from typing import Any
 
 from quantumflux.cli.main import EXIT_ERROR, EXIT_USAGE, CommandError
@@ -36,54 +35,31 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from quantumflux.cli.commands._trading import open_journal, settings
-    from quantumflux.storage.journal import JournalError, TradeJournal
+    from quantumflux.cli.commands._app import application, call
+    from quantumflux.storage.journal import JournalError
 
     if args.window <= 0:
         raise CommandError("--window must be a positive number of trades", EXIT_USAGE)
-    config = settings()
+    app = application(journal_path=Path(args.journal) if args.journal else None, strategy_dirs=args.strategies_dir)
     try:
-        journal = TradeJournal(Path(args.journal)) if args.journal else open_journal(config)
+        result = call(app.service, lambda s: s.performance(
+            strategy=args.strategy, account=args.account, window=args.window, backtest=not args.no_backtest,
+            timeframe=args.timeframe, data=args.data))
     except JournalError as exc:
         raise CommandError(str(exc), EXIT_ERROR) from exc
-    try:
-        rows = _rows(args, config, journal)
     finally:
-        journal.close()
+        app.close()
+    rows = result["strategies"]
     if args.strategy and not rows:
         raise CommandError(f"no trades of {args.strategy!r} in the journal", EXIT_USAGE)
     if args.json:
-        print(json.dumps({"strategies": rows}, indent=2, default=_plain))
+        print(json.dumps(result, indent=2, default=_plain))
     elif not rows:
         print("no strategy trades in the journal yet (run `quantumflux run ...`)")
     else:
         for row in rows:
             print("\n".join(_lines(row)))
     return 0
-
-
-def _rows(args: argparse.Namespace, config: Any, journal: Any) -> list[dict[str, Any]]:
-    from pathlib import Path
-
-    from quantumflux.services.backtesting import strategy_dirs
-    from quantumflux.services.strategy_performance import backtest_expectation, strategy_report
-
-    records = journal.list(strategy=args.strategy, account=args.account)
-    pairs = sorted({(r.source, r.account) for r in records if r.source != "manual" or args.strategy})
-    data = Path(args.data) if args.data else config.output_dir
-    rows = []
-    for label, account in pairs:
-        report = strategy_report(journal, label, account=account, window=args.window)
-        if args.no_backtest:
-            report["backtest"] = None
-        else:
-            mine = [r for r in records if r.source == label and r.account == account]
-            expiry = Counter(r.expiry for r in mine).most_common(1)[0][0]
-            payout = report["mean_payout"] or 92.0
-            report["backtest"] = backtest_expectation(label, data, report["assets"], args.timeframe, expiry, payout,
-                                                      strategy_dirs(args.strategies_dir))
-        rows.append(report)
-    return rows
 
 
 def _pct(value: float | None) -> str:

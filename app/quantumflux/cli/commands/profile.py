@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from quantumflux.cli.commands._trading import add_common, attached_page, emit, page_errors
-from quantumflux.cli.main import EXIT_ERROR, CommandError
+from quantumflux.cli.commands._app import add_common, call, emit, live_application
 
 
 def register(subparsers: Any) -> None:
@@ -17,15 +16,9 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from quantumflux.browser.page_actions import read_profile
-
-    with attached_page(args) as page:
-        try:
-            profile = read_profile(page)
-        except page_errors() as exc:
-            raise CommandError(f"cannot read the profile: {exc}", EXIT_ERROR) from exc
-    data = profile.to_dict(mask=not args.show_email)
-    balance = "unknown" if profile.balance is None else f"{profile.balance:,.2f} {profile.currency}"
+    with live_application(args, socket_timeout=None) as app:
+        data = call(app.service, lambda s: s.profile(mask=not args.show_email))
+    balance = "unknown" if data["balance"] is None else f"{data['balance']:,.2f} {data['currency']}"
     emit(args, data, [
         f"Name:     {data['name']}",
         f"User id:  {data['user_id']}",

@@ -6,13 +6,11 @@ import argparse
 import json
 import sys
 import threading
-import time
 from datetime import UTC, datetime
 from typing import Any
 
 from quantumflux.cli.main import (
     EXIT_ERROR,
-    EXIT_NO_SOCKET,
     EXIT_NOT_WRITABLE,
     EXIT_REFUSED,
     EXIT_USAGE,
@@ -109,29 +107,27 @@ def _check(args: argparse.Namespace, config: Any) -> tuple[list[Any], list[str],
 
 
 def run(args: argparse.Namespace) -> int:
-    from quantumflux.cli.commands._trading import endpoint, open_journal, settings
+    from pathlib import Path
+
+    from quantumflux.cli.commands._app import live_application, settings
 
     config = settings()
     specs, assets, timeframe, expiry = _check(args, config)
     limits = _limits(args.limit, config.allow_real_trading and args.real)
-    journal = _journal(args, config) if args.journal else open_journal(config)
-    closers: list[Any] = [journal.close]
-    try:
-        hub, host, port = _live_source(args, config, endpoint, closers)
-        store = _store(config) if args.persist else None
-        if store is not None:
-            closers.append(store.close)
-        runner = _runner(args, config, hub, host, port, journal, limits, store, closers)
+    with live_application(args, demo=args.demo, limits=limits, allow_real=args.real,
+                          journal_path=Path(args.journal) if args.journal else None,
+                          strategy_dirs=args.strategies_dir) as app:
+        runner, service = app.runner, app.service
+        assert runner is not None
+        if args.ab:
+            runner.paper.scope = "strategy"  # a live A/B pair: one arm's trades never block the other's
+        runner.add_listener(lambda event: _print_event(args, event))
+        if args.persist:
+            _persist(service, args.timeframe, assets)
         labels = []
         for spec in specs:
-            try:
-                status = runner.enable(spec.name, dict(spec.params), assets, timeframe, expiry, args.executor,
-                                       stake=args.stake)
-            except (ValueError, KeyError) as exc:
-                raise CommandError(str(exc).strip("'\""), EXIT_USAGE) from exc
-            labels.append(status.label)
-        runner.start()
-        closers.append(runner.stop)
+            status = _enable(service, spec, assets, timeframe, expiry, args)
+            labels.append(status["label"])
         _say(args, {"kind": "started", "strategies": labels, "assets": assets, "timeframe": timeframe,
                     "expiry": expiry, "executor": args.executor, "persist": bool(args.persist)},
              f"running {', '.join(labels)} on {', '.join(assets)} ({args.timeframe} candles, expiry {expiry} s, "
@@ -143,75 +139,27 @@ def run(args: argparse.Namespace) -> int:
         runner.stop()
         _summary(args, runner, labels)
         return 0 if not runner.errors else EXIT_ERROR
-    finally:
-        for close in reversed(closers):
-            try:
-                close()
-            except Exception as exc:  # shutting down: report, keep closing the rest
-                print(f"warning: {exc}", file=sys.stderr)
 
 
-def _journal(args: argparse.Namespace, config: Any) -> Any:
-    from pathlib import Path
-
-    from quantumflux.storage.journal import JournalError, TradeJournal
+def _enable(service: Any, spec: Any, assets: list[str], timeframe: int, expiry: int,
+            args: argparse.Namespace) -> dict[str, Any]:
+    from quantumflux.services.facade import ServiceError
 
     try:
-        return TradeJournal(Path(args.journal))
-    except JournalError as exc:
-        raise CommandError(str(exc), EXIT_ERROR) from exc
+        return service.enable_strategy(spec.name, assets=assets, timeframe=f"{timeframe}s", expiry=f"{expiry}s",
+                                       mode=args.executor, params=dict(spec.params), stake=args.stake)
+    except ServiceError as exc:
+        raise CommandError(str(exc).strip("'\""), EXIT_USAGE) from exc
 
 
-def _live_source(args: argparse.Namespace, config: Any, endpoint: Any, closers: list[Any]) -> tuple[Any, str, int]:
-    """The capture hub: the practice broker in headless Chromium (--demo) or the browser at --attach."""
-    if args.demo:
-        from quantumflux.services.terminal_session import TerminalSession
-
-        session = TerminalSession(config, demo=True).start()
-        closers.append(session.stop)
-        return session.hub, session.hub.capture.host, session.hub.capture.port
-    from quantumflux.cli.commands._trading import _check_browser
-    from quantumflux.services.capture_hub import CaptureHub
-    from quantumflux.services.collector import CollectorError, wait_for_broker_socket
-
-    host, port = endpoint(args, config)
-    _check_browser(host, port)
-    hub = CaptureHub(host, port).start()
-    closers.append(hub.stop)
-    try:
-        wait_for_broker_socket(hub, 15.0)
-    except CollectorError as exc:
-        raise CommandError(str(exc), EXIT_NO_SOCKET) from exc
-    return hub, host, port
-
-
-def _store(config: Any) -> Any:
-    from quantumflux.storage.csv_store import ChunkedCsvStore
-    from quantumflux.storage.files import StoreNotWritableError
+def _persist(service: Any, timeframe: str, assets: list[str]) -> None:
+    """``--persist``: the application's collector writes the followed assets' ticks and candles."""
+    from quantumflux.services.facade import ServiceError
 
     try:
-        return ChunkedCsvStore(config.realtime_dir, session_start=time.time(),
-                               candles_per_file=config.candles_per_file, ticks_per_file=config.ticks_per_file)
-    except StoreNotWritableError as exc:
+        service.start_collector((timeframe,), assets)
+    except ServiceError as exc:
         raise CommandError(str(exc), EXIT_NOT_WRITABLE) from exc
-
-
-def _runner(args: argparse.Namespace, config: Any, hub: Any, host: str, port: int, journal: Any, limits: Any,
-            store: Any, closers: list[Any]) -> Any:
-    from quantumflux.core.risk import RiskGuard
-    from quantumflux.services.backtesting import registry_for, strategy_dirs
-    from quantumflux.services.strategy_runner import StrategyRunner
-
-    guard = RiskGuard(limits)
-    executor = None
-    if args.executor in ("demo", "real"):
-        from quantumflux.services.trading import TradingSession
-
-        executor = TradingSession(config, hub, host, port, journal, guard)
-        closers.append(executor.close)
-    return StrategyRunner(hub, journal, guard, executor, registry=registry_for(strategy_dirs(args.strategies_dir)),
-                          allow_real=limits.allow_real, store=store, paper_scope="strategy" if args.ab else "account",
-                          listener=lambda event: _print_event(args, event))
 
 
 def _wait(duration: float | None) -> None:

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import time
 from typing import Any
 
-from quantumflux.cli.commands._trading import add_common, emit, page_errors, trading_session, warn
-from quantumflux.cli.main import EXIT_ERROR, CommandError
+from quantumflux.cli.commands._app import add_common, call, emit, live_application, warn
 
 _FIELDS = ("balance", "account", "open_trades", "connected", "authenticated", "asset", "period")
 
@@ -22,31 +20,14 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from quantumflux.services.session_monitor import SessionMonitor
-
-    with trading_session(args) as session:
-        view = session.view
-        if args.refresh:
-            since = time.time()  # capture events carry wall-clock receive times
-            try:
-                session.page.reload()
-            except page_errors() as exc:
-                raise CommandError(f"session: cannot reload the page: {exc}", EXIT_ERROR) from exc
-            view.wait_for_lists(since, max(args.sample, 10.0))
-        else:
-            with view.changed:
-                view.changed.wait_for(lambda: bool(view.balances) and view.open_deals is not None,
-                                      max(0.0, args.sample))
-        try:
-            report = SessionMonitor(session.page, session.view, session.hub).snapshot()
-        except page_errors() as exc:
-            raise CommandError(f"session: {exc}", EXIT_ERROR) from exc
+    with live_application(args) as app:
+        report = call(app.service, lambda s: s.session(sample=max(0.0, args.sample), refresh=args.refresh))
     lines = [f"{'':<14}{'page':>16}{'broker':>16}"]
     for name in _FIELDS:
-        lines.append(f"{name.replace('_', ' '):<14}{_show(getattr(report.page, name)):>16}"
-                     f"{_show(getattr(report.broker, name)):>16}")
-    emit(args, report.to_dict(), lines)
-    for message in report.warnings:
+        lines.append(f"{name.replace('_', ' '):<14}{_show(report['page'][name]):>16}"
+                     f"{_show(report['broker'][name]):>16}")
+    emit(args, report, lines)
+    for message in report["warnings"]:
         warn(message)
     return 0
 

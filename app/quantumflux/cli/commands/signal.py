@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -29,74 +30,80 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.set_defaults(func=run)
 
 
-def _signal_dict(signal: object) -> dict[str, object] | None:
-    if signal is None:
-        return None
-    from dataclasses import asdict
-
-    from quantumflux.core.model import iso_utc
-
-    data = asdict(signal)  # type: ignore[call-overload]
-    data["direction"] = str(data["direction"])
-    data["time_utc"] = iso_utc(data["time"])
-    return data
-
-
-def _live(args: argparse.Namespace, timeframe: int) -> object | None:
-    from quantumflux.cli.main import EXIT_USAGE, CommandError
-    from quantumflux.config import load_settings
-    from quantumflux.services.live_candles import live_candles
-
-    settings = load_settings()
-    host, port = settings.chrome_host, settings.chrome_port
-    if args.attach:
-        host, _, text = args.attach.rpartition(":")
-        if not host or not text.isdigit():
-            raise CommandError(f"--attach wants HOST:PORT, got {args.attach!r}", EXIT_USAGE)
-        port = int(text)
-    return live_candles(settings, args.asset, timeframe, host=host, port=port, wait=args.wait)
-
-
 def run(args: argparse.Namespace) -> int:
     import json
 
-    from quantumflux.cli.commands.backtest import load_data, resolve_common, user_error
+    from quantumflux.cli.commands._app import application, call, check_browser, live_application
+    from quantumflux.cli.commands.backtest import resolve_common
+    from quantumflux.cli.main import CommandError
     from quantumflux.core.model import iso_utc
     from quantumflux.services import backtesting as bt
 
     common = resolve_common(args)
     try:
-        spec = bt.StrategySpec(args.strategy, bt.parse_params(args.param, single=True))
-        bt.registry_for(common["folders"]).create(spec.name, dict(spec.params))
-    except (ValueError, KeyError) as exc:
-        raise user_error(exc) from exc
-    timeframe = common["timeframe"].seconds
-    live = None if args.history_only else _live(args, timeframe)
-    if live is not None and len(live.arrays):
-        arrays, source = live.arrays, live.source
-    else:
-        arrays, info = load_data(common, args.asset)
-        source = f"CSV history {info['path']}" + ("" if args.history_only else " (no live ticks for this asset)")
-    report = bt.signal_on_history(arrays, spec, args.asset, timeframe, common["expiry"], common["folders"])
+        params = bt.parse_params(args.param, single=True)
+    except ValueError as exc:
+        raise CommandError(str(exc), 2) from exc
+
+    def ask(service: Any, source: str | None) -> dict[str, Any]:
+        return call(service, lambda s: s.signals(args.asset, args.strategy, str(common["timeframe"]), params,
+                                                 count=5, expiry=args.expiry, data=source), codes={404: 2})
+
+    report = None
+    if not args.history_only and _browser_answers(args, check_browser):
+        with live_application(args, trading=False, socket_timeout=None, strategy_dirs=args.strategies_dir) as app:
+            if _wait_for_ticks(app, args.asset, args.wait):
+                report = ask(app.service, None)
+    if report is None:
+        app = application(strategy_dirs=args.strategies_dir)
+        try:
+            report = ask(app.service, str(common["data"]))
+        finally:
+            app.close()
+        if not args.history_only:
+            report["source"] += " (no live ticks for this asset)"
     if args.json:
-        print(json.dumps({"source": source, "strategy": report.strategy, "asset": args.asset,
-                          "timeframe": str(common["timeframe"]), "candles": report.candles,
-                          "last_candle_time": report.last_candle_time, "not_ready": report.not_ready,
-                          "signal": _signal_dict(report.current), "latest_signal": _signal_dict(report.latest)},
-                         sort_keys=True))
+        print(json.dumps(report, sort_keys=True))
         return 0
-    print(f"source: {source} ({report.candles} candles, last closed {iso_utc(report.last_candle_time)})")
-    print(f"strategy: {report.strategy}  {args.asset} {common['timeframe']}")
-    if report.not_ready:
-        print(f"not ready: {report.not_ready}")
-    elif report.current is not None:
-        s = report.current
-        values = ", ".join(f"{k}={v:.6g}" for k, v in s.values.items())
-        print(f"signal: {s.direction.upper()} expiry {s.expiry}s  rule {s.rule}  confidence {s.confidence:.2f}")
+    last = report["last_candle_time"]
+    print(f"source: {report['source']} ({report['candles']} candles, last closed "
+          f"{iso_utc(last) if last is not None else '-'})")
+    print(f"strategy: {report['label']}  {args.asset} {report['timeframe']}")
+    current, latest = report["signal"], report["latest_signal"]
+    if report["not_ready"]:
+        print(f"not ready: {report['not_ready']}")
+    elif current is not None:
+        values = ", ".join(f"{k}={v:.6g}" for k, v in current["values"].items() if v is not None)
+        print(f"signal: {current['direction'].upper()} expiry {current['expiry']}s  rule {current['rule']}  "
+              f"confidence {current['confidence']:.2f}")
         print(f"values: {values}")
     else:
         print("signal: none on the last closed candle")
-    if report.latest is not None and report.latest is not report.current:
-        s = report.latest
-        print(f"latest signal: {s.direction.upper()} at {iso_utc(s.time)} ({s.rule})")
+    if latest is not None and latest != current:
+        print(f"latest signal: {latest['direction'].upper()} at {latest['iso']} ({latest['rule']})")
     return 0
+
+
+def _browser_answers(args: argparse.Namespace, check: Any) -> bool:
+    from quantumflux.cli.commands._app import endpoint, settings
+    from quantumflux.cli.main import CommandError
+
+    host, port = endpoint(args, settings())
+    try:
+        check(host, port)
+    except CommandError:
+        return False
+    return True
+
+
+def _wait_for_ticks(app: Any, asset: str, wait: float) -> bool:
+    """Watch the live session up to ``wait`` s for ``asset``'s ticks (and its broker history)."""
+    import time
+
+    deadline = time.monotonic() + max(0.0, wait)
+    while True:
+        ticks, history = app.market.read(
+            lambda state: (len(state.tick_columns(asset)[0]), state.history_range(asset) is not None))
+        if ticks >= 3 and (history or wait <= 0) or time.monotonic() >= deadline:
+            return ticks > 0
+        time.sleep(0.1)

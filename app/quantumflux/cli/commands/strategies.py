@@ -22,24 +22,21 @@ def run(args: argparse.Namespace) -> int:
     import json
     import sys
 
-    from quantumflux.services.backtesting import registry_for, strategy_dirs
+    from quantumflux.cli.commands._app import application
 
-    registry = registry_for(strategy_dirs(args.strategies_dir))
-    rows = []
-    for name in registry.names():
-        strategy_class = registry.get(name)
-        source = registry.sources[name]
-        rows.append({"name": name, "description": strategy_class.description, "params": strategy_class.parameters(),
-                     "warmup": strategy_class().warmup, "source": str(source) if source else "built-in"})
-    problems = [str(problem) for problem in registry.problems]
+    app = application(strategy_dirs=args.strategies_dir)
+    try:
+        rows, problems = app.service.strategies(), app.service.strategy_problems()
+    finally:
+        app.close()
     if args.json:
         print(json.dumps({"strategies": rows, "problems": problems}, sort_keys=True))
     else:
         for row in rows:
-            params = ", ".join(f"{k}={v}" for k, v in row["params"].items())
+            params = ", ".join(f"{k}={v}" for k, v in row["parameters"].items())
             print(f"{row['name']}  ({row['source']}, warm-up {row['warmup']} candles)")
             print(f"    {row['description']}")
-            print(f"    params: {params or 'none'}")
+            print(f"    parameters: {params or 'none'}")
     for problem in problems:
         print(f"warning: strategy file skipped: {problem}", file=sys.stderr)
     return 0

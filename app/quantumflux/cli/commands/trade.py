@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from quantumflux.cli.commands._trading import add_common, emit, page_errors, trading_session
+from quantumflux.cli.commands._app import add_common, call, emit, live_application
 from quantumflux.cli.main import EXIT_ERROR, EXIT_REFUSED, EXIT_USAGE, CommandError
 
 
@@ -32,26 +32,25 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import uuid
+
     from quantumflux.services.trading import parse_expiry
-    from quantumflux.storage.journal import JournalError
 
     try:
         expiry = parse_expiry(args.expiry)
     except ValueError as exc:
         raise CommandError(str(exc), EXIT_USAGE) from exc
-    with trading_session(args) as session:
-        try:
-            result = session.place(args.asset, args.direction, args.amount, expiry, source=args.source,
-                                   client_id=args.client_id, real=args.real, dry_run=args.dry_run)
-            if args.wait and result.status in ("confirmed", "unconfirmed"):
-                result = session.wait_result(result.client_id, timeout=expiry + 30.0)
-        except (ValueError, JournalError, *page_errors()) as exc:
-            raise CommandError(f"trade: {exc}", EXIT_ERROR) from exc
-    data = result.to_dict()
+    client_id = args.client_id or uuid.uuid4().hex
+    with live_application(args) as app:
+        assert app.trading is not None
+        app.trading.confirm_timeout = args.confirm_timeout
+        data = call(app.service, lambda s: s.place_trade(
+            client_id=client_id, asset=args.asset, direction=args.direction, amount=args.amount, expiry=expiry,
+            real=args.real, dry_run=args.dry_run, source=args.source, wait=expiry + 30.0 if args.wait else None))
     if not args.wait:
         data.pop("outcome", None)
         data.pop("profit", None)
-    emit(args, data, [f"{result.client_id}: {result.message}"])
-    if result.status == "refused":
+    emit(args, data, [f"{data['client_id']}: {data['message']}"])
+    if data["status"] == "refused":
         return EXIT_REFUSED
-    return 0 if result.status in ("confirmed", "closed", "dry-run") else EXIT_ERROR
+    return 0 if data["status"] in ("confirmed", "closed", "dry-run") else EXIT_ERROR

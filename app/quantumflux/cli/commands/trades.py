@@ -6,10 +6,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from quantumflux.cli.commands._trading import add_common, emit, open_journal, settings
+from quantumflux.cli.commands._app import add_common, application, call, emit
 from quantumflux.cli.main import EXIT_ERROR, CommandError
-
-_OPEN = ("pending", "confirmed", "unconfirmed")
 
 
 def register(subparsers: Any) -> None:
@@ -24,30 +22,34 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from dataclasses import asdict
+    from quantumflux.storage.journal import JournalError
 
-    journal = open_journal(settings())
+    app = application()
     try:
         if args.export:
             try:
-                count = journal.export_csv(Path(args.export))
+                count = app.journal.export_csv(Path(args.export))
             except OSError as exc:
                 raise CommandError(f"cannot write {args.export}: {exc}", EXIT_ERROR) from exc
             emit(args, {"exported": count, "file": args.export}, [f"exported {count} trades to {args.export}"])
             return 0
-        status = _OPEN if args.open else "closed" if args.closed else None
-        records = journal.list(status=status)[-max(0, args.limit):] if args.limit else journal.list(status=status)
-        performance = journal.performance()
+        status = "open" if args.open else "closed" if args.closed else None
+        records = call(app.service, lambda s: s.trades(status))
+        if args.limit:
+            records = records[-max(0, args.limit):]
+        performance = app.journal.performance()
+    except JournalError as exc:
+        raise CommandError(str(exc), EXIT_ERROR) from exc
     finally:
-        journal.close()
-    lines = [f"{r.client_id[:12]:<12} {r.asset:<14} {r.direction:<4} {r.amount:>8.2f} {r.expiry:>6}s "
-             f"{r.status:<11} {_result(r)}" for r in records]
+        app.close()
+    lines = [f"{r['client_id'][:12]:<12} {r['asset']:<14} {r['direction']:<4} {r['amount']:>8.2f} {r['expiry']:>6}s "
+             f"{r['status']:<11} {_result(r)}" for r in records]
     lines.append(f"{len(records)} shown; closed: {performance.trades}, P&L {performance.pnl:+.2f}")
-    emit(args, {"trades": [asdict(r) for r in records]}, lines)
+    emit(args, {"trades": records}, lines)
     return 0
 
 
-def _result(record: Any) -> str:
-    if record.status == "closed":
-        return f"{record.outcome} {record.profit:+.2f}"
-    return record.reason or ""
+def _result(record: dict[str, Any]) -> str:
+    if record["status"] == "closed":
+        return f"{record['outcome']} {record['profit']:+.2f}"
+    return record["reason"] or ""

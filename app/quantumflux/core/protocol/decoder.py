@@ -5,6 +5,9 @@ raises: malformed frames and unknown events are counted per kind (``stats``) and
 most once per kind per minute. Events are routed with per-direction dispatch tables; the
 ``updateStream`` path is tuned for throughput (millions of ticks per minute).
 
+Repeated ticks (a second tab, a repeated frame, a reconnect) are dropped here, once, by one rule
+(``fresh.py``), so every consumer sees the same ticks; ``stats.duplicates`` counts them.
+
 Server time offset: broker timestamps are corrected to true UTC (see ``offset.py``). Until
 the offset is known, events that carry broker timestamps other than ticks (history, deals,
 history requests) are held back — at most until the first ticks arrive, 5 s of receive time
@@ -34,6 +37,7 @@ from quantumflux.core.protocol.events import (
     TicksReceived,
 )
 from quantumflux.core.protocol.framing import PLACEHOLDER, FrameError, RawFrame, fast_loads, parse_text
+from quantumflux.core.protocol.fresh import FreshTicks
 from quantumflux.core.protocol.handlers import _INF, _MS, SAMPLE_EVERY, EventHandlers, _new_tuple
 from quantumflux.core.protocol.offset import OffsetTracker
 from quantumflux.core.protocol.shapes import classify, shift_times, substitute_placeholders
@@ -70,6 +74,7 @@ class Decoder(EventHandlers):
     ) -> None:
         self._log = RateLimitedLog(logger or logging.getLogger(__name__), clock=clock)
         self._tracker = OffsetTracker(enabled=correct_offset)
+        self._fresh = FreshTicks()
         self._reported_offset = 0.0
         self._held: list[Event] = []
         self._held_since = 0.0
@@ -132,6 +137,7 @@ class Decoder(EventHandlers):
             malformed=Counter(self._malformed_counts),
             ignored=Counter(self._ignored),
             unpaired=Counter(self._unpaired),
+            duplicates=self._fresh.duplicates,
         )
 
     def _event_counts(self) -> Counter[str]:
@@ -307,6 +313,9 @@ class Decoder(EventHandlers):
             self._since_sample = 0
             if tracker.observe(ticks[0][1] + offset, frame.t):
                 return self._counted(self._offset_changed(frame) + self._stream_checked(frame, payload))
+        ticks = self._fresh.filter(ticks)
+        if not ticks:
+            return []
         self._ticks += len(ticks)
         self._fast_tick_events += 1
         return [_ticks_received(frame.t, frame.socket, tuple(ticks))]
@@ -351,6 +360,7 @@ class Decoder(EventHandlers):
         offset = self._tracker.offset
         if offset != self._reported_offset:
             self._reported_offset = offset
+            self._fresh.reset()  # tick times moved: what was seen before is no measure of what is new
             out.append(ServerOffsetMeasured(frame.t, frame.socket, offset))
             self._log.logger.info("broker clock is %+.0f s from UTC; broker timestamps are corrected", offset)
         if self._held:

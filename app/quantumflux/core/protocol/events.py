@@ -203,6 +203,18 @@ class ServerOffsetMeasured:
     offset: float
 
 
+@dataclass(frozen=True, slots=True)
+class LinkChanged:
+    """The capture's DevTools connection came up (``connected``) or went away; ``detail`` says why.
+
+    Not decoded from a frame: the capture (``browser.cdp``) emits it, and it travels with the decoded
+    events to every consumer (a dropped link makes open paper trades unknown, the source STALE …)."""
+
+    t: float
+    connected: bool
+    detail: str = ""
+
+
 Event = Union[  # noqa: UP007 - a runtime alias usable with isinstance()
     TicksReceived,
     HistoryReceived,
@@ -223,6 +235,9 @@ Event = Union[  # noqa: UP007 - a runtime alias usable with isinstance()
     SocketClosed,
     ServerOffsetMeasured,
 ]
+
+#: What a capture hub delivers to its consumers: decoded events and the capture's link notices.
+CaptureEvent = Union[Event, LinkChanged]  # noqa: UP007
 
 #: Event class name → class, for every event the decoder can emit.
 EVENT_KINDS: dict[str, type] = {cls.__name__: cls for cls in Event.__args__}  # type: ignore[attr-defined]

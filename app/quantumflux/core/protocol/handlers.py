@@ -32,6 +32,7 @@ from quantumflux.core.protocol.events import (
     TicksReceived,
 )
 from quantumflux.core.protocol.framing import RawFrame
+from quantumflux.core.protocol.fresh import FreshTicks
 from quantumflux.core.protocol.offset import OffsetTracker
 
 #: updateStream frames between two offset samples once the offset has settled.
@@ -46,6 +47,7 @@ class EventHandlers:
     """Handlers for every event except ``updateStream``; mixed into the Decoder."""
 
     _tracker: OffsetTracker
+    _fresh: FreshTicks
     _since_sample: int
     _ticks: int
     _last_choice: dict[str, Any]
@@ -90,9 +92,10 @@ class EventHandlers:
                 out.extend(self._offset_changed(frame))
         if raw:
             offset = tracker.offset
-            ticks = tuple(Tick(asset, t - offset, price) for asset, t, price in raw)
-            self._ticks += len(ticks)
-            out.append(TicksReceived(frame.t, frame.socket, ticks))
+            ticks = tuple(self._fresh.filter([Tick(asset, t - offset, price) for asset, t, price in raw]))
+            if ticks:
+                self._ticks += len(ticks)
+                out.append(TicksReceived(frame.t, frame.socket, ticks))
         return out
 
     def _history(self, frame: RawFrame, payload: Any, name: str) -> list[Event]:

@@ -22,7 +22,8 @@ class DecoderStats:
     ``events`` counts emitted events by kind (class name); ``unknown`` counts unknown event
     names; ``malformed`` counts malformed frames/payloads/rows by reason; ``ignored`` counts
     known events the terminal does not need (``ps``, ``chafor``, …); ``unpaired`` counts binary
-    frames that had no pending placeholder, by the kind their shape suggested.
+    frames that had no pending placeholder, by the kind their shape suggested; ``duplicates`` counts
+repeated ticks dropped (a second tab, a repeated frame; ``ticks`` counts only the ones kept).
     """
 
     frames: int = 0
@@ -32,6 +33,7 @@ class DecoderStats:
     malformed: Counter[str] = field(default_factory=Counter)
     ignored: Counter[str] = field(default_factory=Counter)
     unpaired: Counter[str] = field(default_factory=Counter)
+    duplicates: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dict."""
@@ -43,6 +45,7 @@ class DecoderStats:
             "malformed": dict(self.malformed),
             "ignored": dict(self.ignored),
             "unpaired": dict(self.unpaired),
+            "duplicates": self.duplicates,
         }
 
 
