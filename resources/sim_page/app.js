@@ -2,7 +2,7 @@
  * The practice trading room's controller: connects like PocketOption's page does (socket.js),
  * authenticates with the practice session from /page-config.json, keeps the socket alive with
  * "ps" every 20 s, sends changeSymbol on asset/period changes and openOrder on BUY/SELL,
- * and shows balance, deals and toasts from the broker's events.
+ * and shows balance, deals and trade notices from the broker's events.
  *
  * window.__qf is a read-only snapshot for tests; page automation must use the DOM (selectors.json).
  */
@@ -22,20 +22,20 @@
     put_button: ".btn-put",
     amount_input: "#put-call-buttons-chart-1 .block--bet-amount .control__value input[type=text]",
     expiry_value: ".block--expiration-inputs .value__val",
-    expiry_hours_input: ".trading-panel-modal__in > .rw:nth-of-type(1) input",
-    expiry_minutes_input: ".trading-panel-modal__in > .rw:nth-of-type(2) input",
-    expiry_seconds_input: ".trading-panel-modal__in > .rw:nth-of-type(3) input",
-    expiry_seconds_plus: ".trading-panel-modal__in > .rw:nth-of-type(3) .btn-plus",
-    expiry_seconds_minus: ".trading-panel-modal__in > .rw:nth-of-type(3) .btn-minus",
+    expiry_hours_input: ".trading-panel-modal__in > .rw:nth-child(1) input",
+    expiry_minutes_input: ".trading-panel-modal__in > .rw:nth-child(2) input",
+    expiry_seconds_input: ".trading-panel-modal__in > .rw:nth-child(3) input",
+    expiry_seconds_plus: ".trading-panel-modal__in > .rw:nth-child(3) a.btn-plus",
+    expiry_seconds_minus: ".trading-panel-modal__in > .rw:nth-child(3) a.btn-minus",
     payout: ".value__val-start",
     balance: ".balance-info-block__balance > span",
     account_type: ".balance-info-block__label",
-    balance_menu_open: ".balance-info-block",
+    balance_menu_open: "[data-modal-id=\"balance\"]",
     demo_real_switch: "#ddm_balance .balance-item:not(.balance-item--current)",
     account_demo_item: "#ddm_balance .balance-item--demo",
-    account_real_item: "#ddm_balance .balance-item--real",
+    account_real_item: "#ddm_balance .balance-item:not(.balance-item--demo)",
     current_asset: ".current-symbol",
-    asset_picker_open: ".currencies-block__in .pair-number-wrap",
+    asset_picker_open: ".pair-number-wrap",
     asset_search: ".search__field",
     asset_list_item: ".alist__item",
     asset_list_link: ".alist__link",
@@ -49,19 +49,28 @@
     period_selector: "a.items__link--chart-type",
     period_option: ".time-frames-block .list-links a",
     profile_open: ".user-avatar",
-    profile_name: ".info__name .js-hd",
-    profile_uid: ".info__id .js-hd",
+    profile_name: ".info__name [data-hd-show]",
+    profile_uid: ".info__id [data-hd-show]",
     profile_email: ".info__email div",
-    profile_currency: ".info__currency .js-hd",
-    profile_level: ".info__level .js-hd",
-    opened_tab: "#bar-chart .widget-slot__header .divider ul li:nth-child(1) a",
-    closed_tab: "#bar-chart .widget-slot__header .divider ul li:nth-child(2) a",
-    open_trades_item: ".deals-list--opened .deals-list__item",
-    closed_trades_item: ".deals-list--closed .deals-list__item",
+    profile_currency: ".info__currency [data-hd-show]",
+    profile_level: ".info__level [data-hd-show]",
+    opened_tab: ".widget-slot__header ul li:first-child a",
+    closed_tab: ".widget-slot__header ul li:nth-child(2) a",
+    active_deals_tab: ".widget-slot__header ul li.active a",
+    deal_item: ".deals-list .deals-list__item",
+    deal_item_row: ".item-row",
+    no_deals: ".deals-list .no-deals",
+    trade_notice: ".deals-noty-streamer .deals-noty",
     chart_canvas: "canvas.chart-area",
     current_price: ".js-current-price",
-    connection_status: ".connection-status",
-    toast: ".toasts-container .toast"
+    connection_status: ".connection-status"
+  };
+
+  /* Asset-picker categories in the order of their links; "cryptocurrency" is the broker's type name. */
+  var CATEGORY_ORDER = ["all", "currency", "crypto", "commodity", "stock", "index"];
+  var CATEGORY_TYPES = {
+    currency: ["currency"], crypto: ["cryptocurrency", "crypto"], commodity: ["commodity"],
+    stock: ["stock"], index: ["index"]
   };
 
   var refs = collectRefs();
@@ -73,7 +82,7 @@
     balances: { 1: null, 0: null },
     assets: {}, assetOrder: [], asset: DEFAULT_ASSET, period: 60,
     favorites: loadFavorites(), lastTick: null, timeOffset: 0,
-    expirySeconds: 60, category: "all", search: "",
+    expirySeconds: 60, category: "all", search: "", dealsTab: loadDealsTab(),
     openDeals: {}, closedDeals: {}, closeToasts: {}, pendingOrders: [],
     sent: { auth: 0, ps: 0, changeSymbol: 0, openOrder: 0 },
     reconnects: 0, lastError: null
@@ -89,6 +98,9 @@
       found[key] = node;
       node.removeAttribute("data-qf");
     });
+    Array.prototype.forEach.call(found.assetCategories.children, function (link, position) {
+      link.qfCategory = CATEGORY_ORDER[position];
+    });
     var units = [3600, 60, 1];
     found.expiryInputs = Array.prototype.slice.call(found.expiryModal.querySelectorAll("input"));
     Array.prototype.forEach.call(found.expiryModal.querySelectorAll(".rw"), function (row, position) {
@@ -103,6 +115,7 @@
     renderProfile();
     renderBalance();
     bindEvents();
+    showTab(state.dealsTab === "closed");
     fetch("/page-config.json", { cache: "no-store" })
       .then(function (response) {
         if (!response.ok) throw new Error("HTTP " + response.status);
@@ -287,8 +300,7 @@
     var known = !!state.openDeals[deal.id];
     state.openDeals[deal.id] = deal;
     renderOpenDeals();
-    if (!known) showToast("success", "Trade opened", labelOf(deal.asset) + " " + (deal.command === 1 ? "SELL" : "BUY") +
-      " $" + R.money(deal.amount));
+    if (!known) showDealNotice(deal, false);
   }
 
   function onOrderFailed(data) {
@@ -318,8 +330,7 @@
       state.closeToasts[deal.id] = true;
       delete state.openDeals[deal.id];
       state.closedDeals[deal.id] = deal;
-      if (!known) showToast(deal.profit > 0 ? "success" : "info", "Trade closed",
-        labelOf(deal.asset) + " " + R.signedMoney(deal.profit));
+      if (!known) showDealNotice(deal, true);
     });
     renderOpenDeals();
     renderClosedDeals();
@@ -443,6 +454,11 @@
     } catch (error) { return null; }
   }
 
+  /** The Opened/Closed tab stays as the user left it across page loads, like the live page's. */
+  function loadDealsTab() {
+    try { return localStorage.getItem("qf.dealsTab") === "closed" ? "closed" : "opened"; } catch (error) { return "opened"; }
+  }
+
   function saveFavorites() {
     try { localStorage.setItem("qf.favorites", JSON.stringify(state.favorites)); } catch (error) { /* private mode */ }
   }
@@ -465,14 +481,25 @@
     var headerBalance = refs.headerBalance;
     setClass(headerBalance, demo ? "js-hd js-balance-demo" : "js-hd js-balance-real-" + state.profile.currency);
     setBalanceText(headerBalance, state.balances[state.isDemo]);
-    setBalanceText(refs.demoBalance, state.balances[1]);
-    setBalanceText(refs.realBalance, state.balances[0]);
-    if (!refs.accountDemo.qfRenamed) refs.accountDemo.classList.toggle("balance-item--current", demo);
-    if (!refs.accountReal.qfRenamed) refs.accountReal.classList.toggle("balance-item--current", !demo);
+    renderAccounts();
+  }
+
+  /** The balance menu: the current account first (a div), the other one as a link to click. */
+  function renderAccounts() {
+    var list = refs.accountList;
+    list.textContent = "";
+    [state.isDemo, state.isDemo ? 0 : 1].forEach(function (isDemo) {
+      list.appendChild(R.accountItem(isDemo === 1, isDemo === state.isDemo, balanceText(state.balances[isDemo]),
+        state.profile.currency));
+    });
+  }
+
+  function balanceText(value) {
+    return value === null || value === undefined ? "\u2014" : R.money(value);
   }
 
   function setBalanceText(node, value) {
-    var text = value === null || value === undefined ? "\u2014" : R.money(value);
+    var text = balanceText(value);
     node.textContent = text;
     if (!node.qfRenamed) node.setAttribute("data-hd-show", text);
   }
@@ -511,7 +538,7 @@
     list.textContent = "";
     state.assetOrder.forEach(function (symbol) {
       var asset = state.assets[symbol];
-      if (state.category !== "all" && asset.type !== state.category && !needle) return;
+      if (state.category !== "all" && CATEGORY_TYPES[state.category].indexOf(asset.type) < 0 && !needle) return;
       if (needle) {
         var haystack = (asset.symbol + " " + asset.label).toLowerCase().replace(/[\s/_.-]/g, "");
         if (haystack.indexOf(needle) < 0) return;
@@ -535,49 +562,80 @@
     refs.periodLabel.textContent = R.periodLabel(state.period);
   }
 
-  /** Open deals: rows are rebuilt only when the set of deals changes; the countdown ticks in place. */
+  /**
+   * One .deals-list shows the deals of the active tab (Opened or Closed), like the live page: the other
+   * tab's deals are not in the DOM. Open deals: rows are rebuilt only when the set of deals changes; the
+   * countdown ticks in place.
+   */
   function renderOpenDeals() {
+    if (state.dealsTab !== "opened") return;
     var now = Date.now() / 1000 + state.timeOffset;
     var deals = Object.keys(state.openDeals).map(function (key) { return state.openDeals[key]; });
     deals.sort(function (a, b) { return (b.openTimestamp || 0) - (a.openTimestamp || 0); });
     var ids = deals.map(function (deal) { return String(deal.id); }).join("|");
-    var container = refs.openedList;
+    var container = refs.dealsList;
     if (container.qfIds === ids && deals.length) {
       deals.forEach(function (deal, position) {
-        var row = container.qfRows[position];
-        row.qfTime.textContent = R.clock((deal.closeTimestamp || now) - now);
+        container.qfRows[position].qfTime.textContent = R.countdown((deal.closeTimestamp || now) - now);
       });
       return;
     }
-    fillDeals(container, deals, false, now, "No open trades");
+    container.textContent = "";
+    deals.forEach(function (deal) {
+      container.appendChild(R.dealRow(deal, state.assets, false, (deal.closeTimestamp || now) - now));
+    });
+    if (!deals.length) container.appendChild(R.element("div", "no-deals", "No opened trades"));
     container.qfIds = ids;
     container.qfRows = Array.prototype.slice.call(container.children).filter(function (row) { return row.qfTime; });
   }
 
+  /** Closed deals, newest first, under a date label per day (YYYY-MM-DD). */
   function renderClosedDeals() {
+    if (state.dealsTab !== "closed") return;
+    var container = refs.dealsList;
     var deals = Object.keys(state.closedDeals).map(function (key) { return state.closedDeals[key]; });
     deals.sort(function (a, b) { return (b.closeTimestamp || 0) - (a.closeTimestamp || 0); });
-    fillDeals(refs.closedList, deals.slice(0, 100), true, 0, "No closed trades");
-  }
-
-  function fillDeals(container, deals, closed, now, emptyText) {
     container.textContent = "";
-    deals.forEach(function (deal) {
-      container.appendChild(R.dealRow(deal, state.assets, closed, (deal.closeTimestamp || now) - now));
+    container.qfIds = null;
+    var day = null;
+    deals.slice(0, 100).forEach(function (deal) {
+      if (R.dayLabel(deal.closeTimestamp) !== day) {
+        day = R.dayLabel(deal.closeTimestamp);
+        container.appendChild(R.groupLabel(deal.closeTimestamp));
+      }
+      container.appendChild(R.dealRow(deal, state.assets, true, 0));
     });
-    if (!deals.length) container.appendChild(R.element("div", "no-deals", emptyText));
+    if (!deals.length) container.appendChild(R.element("div", "no-deals", "No closed trades"));
   }
 
-  /** Show a message; the same message within a second (a duplicated frame) is shown once. */
+  /** A message (an error, a refusal) in the notice streamer; the same one within a second is shown once. */
   function showToast(kind, title, text) {
-    var key = kind + "|" + title + "|" + text;
+    showNotice(kind === "error" ? "error" : "", title, null, [["", text]]);
+  }
+
+  /** The live page's trade notice: "Trade order placed" / "Trade order closed" with the deal's figures. */
+  function showDealNotice(deal, closed) {
+    var label = labelOf(deal.asset);
+    if (!closed) {
+      showNotice("", "Trade order placed", label, [["Amount", "$" + R.money(deal.amount)],
+        ["Forecast", deal.command === 1 ? "Sell" : "Buy"]]);
+      return;
+    }
+    var profit = typeof deal.profit === "number" ? deal.profit : 0;
+    var returned = Math.max(0, Math.round(((Number(deal.amount) || 0) + profit) * 100) / 100);
+    showNotice(profit > 0 ? "close-success" : "", "Trade order closed", label,
+      [["Payout", "$" + R.money(returned)], ["Profit", R.signedMoney(profit)]]);
+  }
+
+  function showNotice(modifier, title, symbol, columns) {
+    var key = modifier + "|" + title + "|" + symbol + "|" + JSON.stringify(columns);
     var now = Date.now();
     if (state.lastToast && state.lastToast.key === key && now - state.lastToast.at < 1000) return;
     state.lastToast = { key: key, at: now };
-    var node = R.toast(kind, title, text);
-    refs.toasts.appendChild(node);
-    while (refs.toasts.children.length > 5) refs.toasts.removeChild(refs.toasts.firstChild);
-    setTimeout(function () { if (node.parentNode) node.parentNode.removeChild(node); }, kind === "error" ? 10000 : 6000);
+    var node = R.notice(modifier, title, symbol, columns);
+    refs.notices.appendChild(node);
+    while (refs.notices.children.length > 5) refs.notices.removeChild(refs.notices.firstChild);
+    setTimeout(function () { if (node.parentNode) node.parentNode.removeChild(node); }, modifier === "error" ? 10000 : 6000);
   }
 
   /* ---------- page-config rename_selectors (fault injection for `doctor`) ---------- */
@@ -617,16 +675,16 @@
 
   function closeModals() {
     [refs.assetPicker, refs.periodPicker, refs.expiryModal, refs.balanceModal, refs.profileModal].forEach(function (modal) {
-      modal.classList.add("is-hidden");
+      modal.classList.remove("active");
     });
     expiryFromInputs();
   }
 
   function toggleModal(modal, anchor) {
-    var opening = modal.classList.contains("is-hidden");
+    var opening = !modal.classList.contains("active");
     closeModals();
     if (!opening) return;
-    modal.classList.remove("is-hidden");
+    modal.classList.add("active");
     if (anchor) {
       var box = anchor.getBoundingClientRect();
       var left = Math.min(box.left, window.innerWidth - modal.offsetWidth - 8);
@@ -656,14 +714,16 @@
     on(refs.assetPickerOpen, "click", function (event) {
       event.stopPropagation();
       toggleModal(refs.assetPicker, refs.assetPickerOpen);
-      if (!refs.assetPicker.classList.contains("is-hidden")) refs.assetSearch.focus();
+      if (refs.assetPicker.classList.contains("active")) refs.assetSearch.focus();
     });
     on(refs.periodOpen, "click", function (event) { event.stopPropagation(); toggleModal(refs.periodPicker, refs.periodOpen); });
     on(refs.expiryValue, "click", function (event) { event.stopPropagation(); toggleModal(refs.expiryModal, refs.expiryValue); });
     on(refs.balanceOpen, "click", function (event) { event.stopPropagation(); toggleModal(refs.balanceModal, refs.balanceOpen); });
     on(refs.profileOpen, "click", function (event) { event.stopPropagation(); toggleModal(refs.profileModal, refs.profileOpen); });
-    on(refs.accountDemo, "click", function () { switchAccount(1); });
-    on(refs.accountReal, "click", function () { switchAccount(0); });
+    on(refs.accountList, "click", function (event) {
+      var account = findProperty(event.target, "qfAccount", refs.accountList);
+      if (account !== undefined) switchAccount(account);
+    });
     on(refs.amountMinus, "click", function () { stepAmount(-1); });
     on(refs.amountPlus, "click", function () { stepAmount(1); });
     on(refs.tabOpened, "click", function () { showTab(false); });
@@ -695,19 +755,23 @@
     renderPayoutAmount();
   }
 
+  /** Switch the deals list to the Opened or Closed tab (the active tab's li has class "active"). */
   function showTab(closed) {
-    refs.openedList.classList.toggle("is-hidden", closed);
-    refs.closedList.classList.toggle("is-hidden", !closed);
+    state.dealsTab = closed ? "closed" : "opened";
+    try { localStorage.setItem("qf.dealsTab", state.dealsTab); } catch (error) { /* private mode */ }
     refs.tabOpened.parentNode.className = closed ? "" : "active";
     refs.tabClosed.parentNode.className = closed ? "active" : "";
+    refs.dealsList.qfIds = null;
+    renderOpenDeals();
+    renderClosedDeals();
   }
 
   function onCategoryClick(event) {
     var link = event.target;
-    if (!link.getAttribute || !link.getAttribute("data-category")) return;
-    state.category = link.getAttribute("data-category");
+    if (link.qfCategory === undefined) return;
+    state.category = link.qfCategory;
     Array.prototype.forEach.call(refs.assetCategories.children, function (child) {
-      child.classList.toggle("active", child === link);
+      child.classList.toggle("assets-block__nav-item--active", child === link);
     });
     renderAssetList();
   }

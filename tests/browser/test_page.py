@@ -11,7 +11,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 from trading_env import BrowserEnv, start_browser_env, wait_until  # noqa: E402
 
-from quantumflux.browser import page_actions, page_trade  # noqa: E402
+from quantumflux.browser import page_actions, page_deals, page_trade  # noqa: E402
 from quantumflux.browser.chrome import list_tabs  # noqa: E402
 from quantumflux.browser.doctor import check_selectors  # noqa: E402
 from quantumflux.browser.page import PageError, TradingPage  # noqa: E402
@@ -124,6 +124,40 @@ def test_prepare_order_refuses_when_the_page_shows_another_asset(page: TradingPa
         page_trade.prepare_order(page, Direction.CALL, 1, 5, asset_label="Some Other Asset")
     page_trade.prepare_order(page, Direction.CALL, 1, 5, asset_label=shown)
     assert len(env.broker.ledger) == before  # preparing never trades
+
+
+@pytest.mark.slow
+def test_deals_are_read_by_clicking_their_tab_and_the_users_tab_comes_back(page: TradingPage, env: BrowserEnv) -> None:
+    page_deals.show_tab(page, "closed")  # the user left the Closed tab active (the live page keeps it)
+    closed_before = len(page_deals.read_deals(page, "closed"))
+    target = page_actions.favorites(page)[0]
+    asset = by_symbol(env, target.symbol)
+    page_actions.switch_asset(page, target.symbol)
+    page_trade.prepare_order(page, Direction.CALL, 1.5, 5)  # 1.5: no other deal here uses it (rows have no id)
+    before = len(env.broker.ledger)
+    page_trade.click_direction(page, Direction.CALL)
+    entry = wait_until(lambda: env.broker.ledger[before] if len(env.broker.ledger) > before else None, 10,
+                       "the order at the broker")
+    opened = wait_until(lambda: [r for r in page_deals.read_deals(page, "opened") if r.amount == 1.5], 5,
+                        "the open row")
+    assert page_deals.active_tab(page) == "closed"  # read through the Opened tab, then the user's tab again
+    assert page_actions.open_deal_count(page) == len(page_deals.read_deals(page, "opened")) >= 1
+    row = opened[0]
+    assert (row.asset, row.direction, row.closed) == (asset.label, "call", False)
+    assert row.returned == pytest.approx(1.5 * (100 + asset.payout) / 100, abs=0.006)
+    closed_entry = wait_until(
+        lambda: next((e for e in env.broker.ledger if e.request_id == entry.request_id and e.closed), None), 15,
+        "the broker to close the deal")
+    closed = wait_until(lambda: (rows := page_deals.read_deals(page, "closed")) and len(rows) == closed_before + 1
+                        and rows, 5, "the closed row")
+    assert (closed[0].asset, closed[0].direction, closed[0].amount) == (asset.label, "call", 1.5)
+    assert closed[0].profit == round(closed_entry.profit, 2)
+    assert closed[0].returned == max(0.0, round(1.5 + closed_entry.profit, 2))
+    assert [r for r in page_deals.read_deals(page, "opened") if r.amount == 1.5] == []
+    assert page_deals.active_tab(page) == "closed"
+    page_deals.show_tab(page, "opened")
+    with pytest.raises(ValueError, match="opened or closed"):
+        page_deals.show_tab(page, "history")
 
 
 def test_doctor_finds_every_first_choice_on_a_healthy_page(page: TradingPage) -> None:

@@ -1,7 +1,8 @@
 """The practice trading page in headless Chromium against a real in-process PracticeBroker.
 
 One broker and one browser per module. The page is driven only through resources/selectors.json
-(as page automation does); the frames it sends are read from Chrome's own WebSocket log (CDP
+(as page automation does; deals are read with page_deals.read_deals, which clicks the tab first like
+on the live page); the frames it sends are read from Chrome's own WebSocket log (CDP
 Network.webSocketFrameSent) and its trades are checked against the broker's ledger.
 """
 
@@ -24,6 +25,9 @@ from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
 from selenium.webdriver.remote.webelement import WebElement  # noqa: E402
+
+from quantumflux.browser.page import TradingPage  # noqa: E402
+from quantumflux.browser.page_deals import DealRow, active_tab, read_deals  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
@@ -53,8 +57,9 @@ PER_ROW = {
     "favorites_item_close",
     "period_option",
 }
-# First choices that match nothing until something happens (a deal, a message).
-MAYBE_EMPTY = {"open_trades_item", "closed_trades_item", "toast"}
+# First choices that match nothing until something happens (a deal on the active tab, a notice), or
+# that go away when it does (the empty-list line).
+MAYBE_EMPTY = {"deal_item", "deal_item_row", "no_deals", "trade_notice"}
 PERIOD_COUNT = 17
 
 
@@ -195,6 +200,26 @@ def set_amount(driver: WebDriver, amount: str) -> None:
     field.send_keys(amount)
 
 
+def deals(driver: WebDriver, tab: str) -> list[DealRow]:
+    """The deals of ``tab`` as page automation reads them (the tab is clicked, then the user's again)."""
+    return read_deals(TradingPage(driver), tab)
+
+
+def notices(driver: WebDriver) -> list[str]:
+    """Texts of the notices shown now, read in one call (a notice may vanish between two calls)."""
+    script = "return Array.from(document.querySelectorAll(arguments[0])).map(n => (n.textContent || '').trim());"
+    return list(driver.execute_script(script, css("trade_notice")))
+
+
+def unmatched(driver: WebDriver, names: set[str]) -> dict[str, list[str]]:
+    """Selectors of ``names`` (every candidate, not only the first) that match nothing now."""
+    return {
+        name: missing
+        for name in sorted(names)
+        if (missing := [c for c in SELECTORS[name] if not driver.find_elements(By.CSS_SELECTOR, c)])
+    }
+
+
 # ---------------------------------------------------------------------------------------------- tests
 
 
@@ -304,37 +329,66 @@ def test_call_click_opens_an_order_and_the_closed_trade_matches_the_ledger(
         "optionType": 100,
         "time": 5,
     }
-    opened = f'{css("open_trades_item")}[data-id="{entry.deal_id}"]'
-    open_row = wait_until(lambda: page.find_element(By.CSS_SELECTOR, opened), 5, "the open trade row")
-    countdown = text_of(open_row.find_element(By.CSS_SELECTOR, ".deals-list__item-time"))
-    wait_until(
-        lambda: text_of(open_row.find_element(By.CSS_SELECTOR, ".deals-list__item-time")) != countdown,
-        3,
-        "the countdown to tick in the same row",
-    )
-    assert any("Trade opened" in text_of(t) for t in page.find_elements(By.CSS_SELECTOR, css("toast")))
+    label = asset_by_symbol(broker, entry.asset).label
+    closed_before = len(deals(page, "closed"))
+    row = wait_until(lambda: deals(page, "opened"), 5, "the open trade row")[0]
+    assert (row.asset, row.direction, row.amount, row.closed) == (label, "call", 3.0, False)
+    wait_until(lambda: deals(page, "opened")[0].time != row.time, 3, "the countdown to tick in the row")
+    assert any("Trade order placed" in text and label in text for text in notices(page))
 
     closed_entry = wait_until(
         lambda: next((e for e in broker.ledger if e.request_id == entry.request_id and e.closed), None),
         15,
         "the broker to close the deal",
     )
-    one(page, "closed_tab").click()
-    row = wait_until(
-        lambda: page.find_element(By.CSS_SELECTOR, f'{css("closed_trades_item")}[data-id="{entry.deal_id}"]'),
-        5,
-        "the closed trade row",
+    closed = wait_until(
+        lambda: (rows := deals(page, "closed")) and len(rows) == closed_before + 1 and rows, 5, "the closed row"
     )
-    assert row.get_attribute("data-profit") == f"{closed_entry.profit:.2f}"
-    assert row.get_attribute("data-result") == str(closed_entry.outcome)
-    assert not page.find_elements(By.CSS_SELECTOR, opened)
+    newest = closed[0]
+    assert (newest.asset, newest.direction, newest.amount, newest.closed) == (label, "call", 3.0, True)
+    assert newest.profit == round(closed_entry.profit, 2)
+    assert newest.returned == max(0.0, round(3.0 + closed_entry.profit, 2))
+    assert deals(page, "opened") == []
+    assert active_tab(TradingPage(page)) == "opened"  # the user's tab again
     wait_until(
         lambda: number(one(page, "balance").text) == round(broker.balances["demo"], 2), 5, "balance update"
     )
+
+
+@pytest.mark.slow
+def test_every_selector_of_every_name_resolves_and_one_deals_list_follows_the_tab(
+    page: WebDriver, broker: PracticeBroker
+) -> None:
+    """Every candidate (first choice and each fallback) finds its element in the state it belongs to."""
     one(page, "opened_tab").click()
+    wait_until(lambda: page.find_elements(By.CSS_SELECTOR, css("no_deals")), 5, "an empty Opened tab")
+    assert unmatched(page, {"no_deals"}) == {}
+    set_expiry(page, 0, 0, 5)
+    set_amount(page, "1")
+    before = len(broker.ledger)
+    one(page, "call_button").click()
+    entry = wait_until(lambda: broker.ledger[before] if len(broker.ledger) > before else None, 10, "the order")
+    wait_until(
+        lambda: page.find_elements(By.CSS_SELECTOR, css("deal_item")) and notices(page), 5, "the open row and notice"
+    )
+    assert unmatched(page, set(SELECTORS) - {"no_deals"}) == {}
+
+    wait_until(
+        lambda: next((e for e in broker.ledger if e.request_id == entry.request_id and e.closed), None),
+        15,
+        "the broker to close the deal",
+    )
+    wait_until(lambda: not page.find_elements(By.CSS_SELECTOR, css("deal_item")), 5, "the open row to go")
+    assert text_of(one(page, "no_deals")) == "No opened trades"  # the closed deal is not in this tab's list
+    one(page, "closed_tab").click()
+    wait_until(lambda: text_of(one(page, "active_deals_tab")) == "Closed", 3, "the Closed tab")
+    assert page.find_elements(By.CSS_SELECTOR, css("deal_item")), "the closed deal shows under Closed"
+    assert len(page.find_elements(By.CSS_SELECTOR, ".deals-list")) == 1
+    one(page, "opened_tab").click()
+    wait_until(lambda: text_of(one(page, "active_deals_tab")) == "Opened", 3, "the Opened tab")
 
 
-def test_refused_order_shows_the_brokers_reason_in_a_toast(page: WebDriver, broker: PracticeBroker) -> None:
+def test_refused_order_shows_the_brokers_reason_in_a_notice(page: WebDriver, broker: PracticeBroker) -> None:
     set_amount(page, "999999")
     before = len(broker.ledger)
     one(page, "put_button").click()
@@ -342,11 +396,7 @@ def test_refused_order_shows_the_brokers_reason_in_a_toast(page: WebDriver, brok
         lambda: broker.ledger[before] if len(broker.ledger) > before else None, 10, "a ledger entry"
     )
     assert entry.status == "failed" and entry.reason
-    wait_until(
-        lambda: any(entry.reason in text_of(t) for t in page.find_elements(By.CSS_SELECTOR, css("toast"))),
-        5,
-        "a toast with the broker's reason",
-    )
+    wait_until(lambda: any(entry.reason in text for text in notices(page)), 5, "a notice with the broker's reason")
     set_amount(page, "1")
 
 
@@ -521,7 +571,8 @@ def test_malformed_delayed_and_duplicated_frames_show_each_trade_once(
             "prices despite the noise",
         )
         set_expiry(driver, 0, 0, 5)
-        before = len(broker.ledger)
+        set_amount(driver, "4")  # an amount no other deal of the module uses: rows carry no deal id
+        before, closed_before = len(broker.ledger), len(deals(driver, "closed"))
         one(driver, "put_button").click()
         entry = wait_until(
             lambda: broker.ledger[before] if len(broker.ledger) > before else None, 10, "the order"
@@ -532,18 +583,16 @@ def test_malformed_delayed_and_duplicated_frames_show_each_trade_once(
             15,
             "the broker to close the deal",
         )
-        row_css = f'{css("closed_trades_item")}[data-id="{entry.deal_id}"]'
-        row = wait_until(lambda: driver.find_element(By.CSS_SELECTOR, row_css), 5, "the closed row")
+        closed = wait_until(
+            lambda: (rows := deals(driver, "closed")) and len(rows) == closed_before + 1 and rows,
+            5,
+            "the closed row",
+        )
         time.sleep(0.5)  # let duplicates arrive
-        assert len(driver.find_elements(By.CSS_SELECTOR, row_css)) == 1
-        assert not driver.find_elements(
-            By.CSS_SELECTOR, f'{css("open_trades_item")}[data-id="{entry.deal_id}"]'
-        )
-        assert row.get_attribute("data-profit") == f"{closed_entry.profit:.2f}"
-        assert (
-            sum("Trade opened" in text_of(t) for t in driver.find_elements(By.CSS_SELECTOR, css("toast")))
-            <= 1
-        )
+        assert len(deals(driver, "closed")) == closed_before + 1
+        assert [row for row in deals(driver, "opened") if row.amount == 4.0] == []
+        assert (closed[0].amount, closed[0].profit) == (4.0, round(closed_entry.profit, 2))
+        assert sum("Trade order placed" in text for text in notices(driver)) <= 1
         assert script_errors(driver) == []
     finally:
         broker.set_faults(None)

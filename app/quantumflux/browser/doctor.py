@@ -5,8 +5,8 @@ For each logical name every candidate selector is counted on the page. The verdi
 ``ok``        the first choice matches
 ``fallback``  the first choice matches nothing, fallback N does (works, but the page changed)
 ``broken``    nothing matches: automation that needs this element will fail
-``empty``     nothing matches, but the element may legitimately be absent now (no open trades,
-              no message shown)
+``empty``     nothing matches, but the element may legitimately be absent now (no deals on the
+              active Opened/Closed tab, no notice shown)
 ``invalid``   a selector is not valid CSS (counted as not matching)
 """
 
@@ -20,8 +20,9 @@ from selenium.webdriver.common.by import By
 
 from quantumflux.browser.page import TradingPage
 
-#: Names that match nothing until something happens (a deal, a message).
-MAY_BE_EMPTY = frozenset({"open_trades_item", "closed_trades_item", "toast"})
+#: Names that match nothing until something happens (a deal on the active tab, a notice), or that are
+#: absent in some states (the empty-list line while deals are listed).
+MAY_BE_EMPTY = frozenset({"deal_item", "deal_item_row", "no_deals", "trade_notice"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +43,7 @@ class SelectorCheck:
         if self.status == "fallback":
             return f"first choice broken, fallback {self.index} in use: {self.selector!r}"
         if self.status == "empty":
-            return "nothing on the page now (may be normal: no deals or messages)"
+            return "nothing on the page now (may be normal: no deals on the active tab, no notice)"
         return f"BROKEN: none of {len(self.candidates)} selector(s) matches"
 
     def to_dict(self) -> dict[str, Any]:

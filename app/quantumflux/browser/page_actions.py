@@ -51,7 +51,7 @@ class Profile:
 class AssetRow:
     """One asset as the page lists it (favorites bar or asset picker)."""
 
-    symbol: str  # the page's data-id when it has one, else the label
+    symbol: str  # the page's data-id when it has one (favorites bar), else the label
     label: str
     payout: float | None
     open: bool
@@ -162,14 +162,29 @@ def matches(row: AssetRow, asset: str) -> bool:
     return bool(key) and key in (normalise(row.symbol), normalise(row.label))
 
 
-def find_asset(page: TradingPage, asset: str) -> AssetRow | None:
-    """The asset-picker row of ``asset``: searched in the picker when not among the rendered rows."""
-    found = next((row for row in asset_list(page) if matches(row, asset)), None)
-    if found is None:
-        _search(page, asset)
-        found = next((row for row in asset_list(page) if matches(row, asset)), None)
-        page.escape()
-    return found
+def names(row: AssetRow, asset: str, label: str | None = None) -> bool:
+    """True when ``asset`` or the broker's ``label`` (when known) names ``row``."""
+    return matches(row, asset) or (label is not None and matches(row, label))
+
+
+def find_asset(page: TradingPage, asset: str, label: str | None = None) -> AssetRow | None:
+    """The asset-picker row of ``asset``: searched in the picker when not among the rendered rows.
+
+    The live asset list shows labels, not symbols: a symbol is recognised through the broker's
+    ``label`` when the caller knows it, or when the search for it leaves exactly one row.
+    """
+    with page.lock:
+        found = next((row for row in asset_list(page) if names(row, asset, label)), None)
+        if found is None:
+            _search(page, asset)
+            try:
+                element = page.until(lambda: _picker_row(page, asset, label), timeout=2.0,
+                                     message=f"{asset} in the asset list")
+            except PageError:
+                element = None
+            found = None if element is None else _picker_asset(page, element, asset)
+            page.escape()
+        return found
 
 
 def _open_picker(page: TradingPage) -> None:
@@ -202,18 +217,29 @@ def switch_asset(page: TradingPage, asset: str, label: str | None = None) -> Ass
         shown = current.text
         if normalise(shown) in (normalise(asset), normalise(label or "")):
             return AssetRow(asset, shown, None, True, current=True)
-        favorite = next((row for row in favorites(page) if matches(row, asset)), None)
+        favorite = next((row for row in favorites(page) if names(row, asset, label)), None)
         if favorite is not None and favorite.current:
             return favorite
-        if favorite is not None and _click_favorite(page, asset):
+        if favorite is not None and _click_favorite(page, favorite.symbol):
             target = favorite
         else:
             _search(page, asset)
-            row_element = page.until(lambda: _picker_row(page, asset), message=f"{asset} in the asset list")
-            target = next(row for row in asset_list(page) if matches(row, asset))
+            row_element = page.until(lambda: _picker_row(page, asset, label), message=f"{asset} in the asset list")
+            target = _picker_asset(page, row_element, asset)
             page.click(page.find("asset_list_link", row_element))
         page.until(lambda: current_asset_label(page) == target.label, message=f"the page to show {target.label}")
         return target
+
+
+def _picker_asset(page: TradingPage, row: Any, asset: str) -> AssetRow:
+    """An asset-picker row as an AssetRow; the live list shows no symbol (no data-id), so the caller's name."""
+    shown = text_of(page.find("asset_list_label", row))
+    payout = page.find_all("asset_list_payout", row)
+    star = page.find_all("favorite_toggle", row)
+    classes = row.get_attribute("class") or ""
+    return AssetRow(row.get_attribute("data-id") or asset, shown, parse_number(text_of(payout[0])) if payout else None,
+                    "no-active" not in classes, current="--active" in classes,
+                    favorite=bool(star) and _is_favorite_star(star[0].get_attribute("class") or ""))
 
 
 def _click_favorite(page: TradingPage, asset: str) -> bool:
@@ -233,11 +259,16 @@ def _favorite_row(page: TradingPage, item: Any) -> AssetRow:
     return AssetRow(item.get_attribute("data-id") or label, label, None, True)
 
 
-def _picker_row(page: TradingPage, asset: str) -> Any:
-    for row in page.find_all("asset_list_item"):
-        label = text_of(page.find("asset_list_label", row))
-        if matches(AssetRow(row.get_attribute("data-id") or label, label, None, True), asset):
+def _picker_row(page: TradingPage, asset: str, label: str | None = None) -> Any:
+    """The picker row named by ``asset`` (or ``label``), or the only row left by a search for ``asset``."""
+    rows = page.find_all("asset_list_item")
+    for row in rows:
+        shown = text_of(page.find("asset_list_label", row))
+        if names(AssetRow(row.get_attribute("data-id") or shown, shown, None, True), asset, label):
             return row
+    searched = page.find_all("asset_search")
+    if len(rows) == 1 and searched and (searched[0].get_attribute("value") or "") == asset:
+        return rows[0]
     return None
 
 
@@ -297,9 +328,7 @@ def switch_period(page: TradingPage, period: int | str) -> int:
 
 
 def _option_seconds(option: Any) -> int | None:
-    data = option.get_attribute("data-period")
-    if data and data.isdigit():
-        return int(data)
+    """The period an option stands for, from its text (``5s`` … ``1d``): the live options carry no value."""
     try:
         return Timeframe.parse(text_of(option)).seconds
     except ValueError:
@@ -307,5 +336,7 @@ def _option_seconds(option: Any) -> int | None:
 
 
 def open_deal_count(page: TradingPage) -> int:
-    """Open trades listed on the page."""
-    return len(page.find_all("open_trades_item"))
+    """Open trades listed on the page (the Opened tab is shown for the count, then the user's tab again)."""
+    from quantumflux.browser.page_deals import read_deals
+
+    return len(read_deals(page, "opened"))
