@@ -23,7 +23,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from quantumflux.config import Settings
 from quantumflux.core.risk import RiskGuard, RiskLimits
@@ -38,13 +38,30 @@ if TYPE_CHECKING:
     from quantumflux.services.collector_control import CollectorControl
     from quantumflux.services.facade import QuantumFluxService
     from quantumflux.services.strategy_runner import StrategyRunner
-    from quantumflux.services.terminal_session import TerminalSession
     from quantumflux.services.trading import TradingSession
     from quantumflux.storage.journal import TradeJournal
 
 log = logging.getLogger(__name__)
 
 Listener = Callable[[Any], None]
+
+
+class LiveSource(Protocol):
+    """Where live data comes from: ``open()`` builds the capture ``hub`` (nothing started), ``go_live()``
+    starts the browser side and the capture once every consumer listens, ``stop()`` stops what it started.
+    :class:`~quantumflux.services.terminal_session.TerminalSession` (attach, or the practice broker) and the
+    collector's ``BrowserSource`` (attach, or launch and supervise) are the two."""
+
+    hub: CaptureHub | None
+    port: int
+
+    def open(self) -> Any: ...
+
+    def go_live(self) -> Any: ...
+
+    def stop(self) -> None: ...
+
+    def status(self) -> dict[str, str]: ...
 
 
 class Application:
@@ -85,7 +102,7 @@ class Application:
         self._lock = threading.RLock()
         self._listeners: list[Listener] = []
         self._removers: list[Callable[[], None]] = []
-        self.source: TerminalSession | None = None
+        self.source: LiveSource | None = None
         self.hub: CaptureHub | None = None
         self.collector: CollectorControl | None = None
         self.trading: TradingSession | None = None
@@ -126,7 +143,7 @@ class Application:
                 self._removers.append(self.hub.add_listener(callback))
 
     # ------------------------------------------------------------------- live
-    def connect(self, source: TerminalSession | None = None, *, demo: bool = False, trading: bool = True,
+    def connect(self, source: LiveSource | None = None, *, demo: bool = False, trading: bool = True,
                 broker_options: dict[str, Any] | None = None) -> Application:
         """Go live on ``source`` (default: the browser at the configured DevTools port, or the practice
         broker in a headless Chromium with ``demo``): capture, market, collector; with ``trading`` also the
@@ -150,7 +167,7 @@ class Application:
                 self.collector = CollectorControl(hub, self.settings, self.clock)
                 if trading:
                     self._start_trading(hub, source.port)
-                hub.start()
+                source.go_live()  # the browser (demo) and the capture, now that every consumer listens
             except BaseException:
                 self._disconnect()
                 source.stop()

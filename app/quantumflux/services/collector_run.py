@@ -90,6 +90,12 @@ class BrowserSource:
         self.hub = CaptureHub(self.config.host, self.config.port, clock=self._clock)
         return self
 
+    def go_live(self) -> BrowserSource:
+        """Start the capture (the browser is already there: attached to or launched at about:blank)."""
+        assert self.hub is not None, "open() first"
+        self.hub.start()
+        return self
+
     def supervise(self) -> None:
         """After the hub started: open the page in a launched browser and keep that browser alive."""
         if self.browser is not None and self.browser.process is not None:

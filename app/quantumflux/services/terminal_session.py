@@ -48,25 +48,33 @@ class TerminalSession:
         assert self.hub is not None
         if listener is not None:
             self._listeners.append(self.hub.add_listener(listener))
-        self.hub.start()
-        return self
+        return self.go_live()
 
     def open(self) -> TerminalSession:
-        """Start the practice broker and its browser (demo) and build the capture hub, not yet started:
-        consumers subscribe first, then ``hub.start()``, so none of them misses the first events."""
+        """Build the capture hub for the DevTools port (demo: a free one), starting nothing yet: consumers
+        subscribe first, then :meth:`go_live`, so none of them misses the page's first events (the login)."""
         host, port = self.settings.chrome_host, self.settings.chrome_port
+        if self.demo:
+            port = free_port(host)
+        self.port = port
+        self.hub = CaptureHub(host, port)
+        return self
+
+    def go_live(self) -> TerminalSession:
+        """Demo: start the practice broker and a headless Chromium on it; then start the capture at once
+        (it attaches before the page has loaded and logged in)."""
+        assert self.hub is not None, "open() first"
         if self.demo:
             from quantumflux.sim import PracticeBroker
 
+            host = self.settings.chrome_host
             self.broker = PracticeBroker(**self.broker_options).start()
-            port = free_port(host)
             self._profile_dir = tempfile.TemporaryDirectory(prefix="qf-demo-profile-", ignore_cleanup_errors=True)
             self.browser = launch_browser(
-                port, Path(self._profile_dir.name), url=self.broker.url, headless=self.headless_browser,
+                self.port, Path(self._profile_dir.name), url=self.broker.url, headless=self.headless_browser,
                 host=host, reuse=False,
             )
-        self.port = port
-        self.hub = CaptureHub(host, port)
+        self.hub.start()
         return self
 
     def stop(self) -> None:
