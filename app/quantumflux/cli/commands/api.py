@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from quantumflux.cli.main import EXIT_USAGE, CommandError
 from quantumflux.config import is_loopback_host
@@ -29,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
     if args.action == "token":
         token = load_or_create_token()
         print(token)
-        print(f"(stored in {token_path()}, readable by you only)", flush=True)
+        print(f"(stored in {token_path()}, readable by you only)", file=sys.stderr, flush=True)
         return 0
     from quantumflux.config import load_settings
 

@@ -1,0 +1,47 @@
+"""Mistakes on the command line and in the config get one ``error:`` line and the documented exit code."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from quantumflux.api.security import load_or_create_token
+
+
+def _run(*args: str, home: Path, env: dict[str, str] | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, "QF_HOME": str(home), **(env or {})}
+    return subprocess.run([sys.executable, "-m", "quantumflux", *args], capture_output=True, text=True,
+                          timeout=timeout, env=environment)
+
+
+def _one_error_line(result: subprocess.CompletedProcess[str]) -> str:
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    assert "Traceback" not in result.stderr
+    return lines[0]
+
+
+# ------------------------------------------------------------------ API token
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
+def test_a_regenerated_token_file_is_owner_only(tmp_path: Path):
+    path = tmp_path / "api-token"
+    path.write_text("short\n")  # too short: regenerated in place
+    path.chmod(0o644)
+    token = load_or_create_token(path)
+    assert len(token) >= 32 and path.read_text().strip() == token
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_api_token_prints_only_the_token_on_stdout(tmp_path: Path):
+    result = _run("api", "token", home=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("\n") == 1 and len(result.stdout.strip()) >= 32
+    assert result.stdout.strip() == (tmp_path / "api-token").read_text().strip()
+    assert "stored in" in result.stderr
