@@ -1,8 +1,9 @@
 """FastAPI application factory: routes are one-liners over the service facade.
 
 Every route but ``/health`` needs ``Authorization: Bearer <token>`` (the WebSocket takes
-``?token=`` too). CORS is off unless origins are configured. Errors are JSON
-``{"error": "…"}`` with the right status.
+``?token=`` too), checked before any body is read; bodies are capped and the ``Host`` must be a
+loopback name unless remote access is allowed (:mod:`quantumflux.api.guard`). CORS is off unless
+origins are configured. Errors are JSON ``{"error": "…"}`` with the right status.
 """
 
 from __future__ import annotations
@@ -27,13 +28,16 @@ from fastapi import (
 from quantumflux import __version__
 from quantumflux.api import schemas
 from quantumflux.api.errors import ApiError, install_error_handlers
+from quantumflux.api.guard import ApiGuard
 from quantumflux.api.security import token_matches
 from quantumflux.api.stream import StreamHub
 from quantumflux.api.stream_bridge import StreamBridge
 from quantumflux.services.facade import QuantumFluxService, ServiceError
 
 
-def create_app(service: QuantumFluxService, token: str, *, cors_origins: list[str] | None = None) -> FastAPI:
+def create_app(service: QuantumFluxService, token: str, *, cors_origins: list[str] | None = None,
+               allow_remote: bool = False) -> FastAPI:
+    """The API app over ``service``. ``allow_remote`` lets any ``Host`` in (see :mod:`quantumflux.api.guard`)."""
     hub = StreamHub()
 
     @contextlib.asynccontextmanager
@@ -44,6 +48,8 @@ def create_app(service: QuantumFluxService, token: str, *, cors_origins: list[st
     app = FastAPI(title="QuantumFlux API", version=__version__, lifespan=lifespan,
                   description="Market data, signals, backtests and trading over the trader's own browser session.")
     install_error_handlers(app)
+    # Host check, token before the body is read, body size cap; inside CORS so refusals carry CORS headers.
+    app.add_middleware(ApiGuard, token=token, allow_remote=allow_remote)
     if cors_origins:
         from fastapi.middleware.cors import CORSMiddleware
 
