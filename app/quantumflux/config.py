@@ -75,6 +75,8 @@ class Settings:
     api_port: int = 8000
     #: Let the API (``quantumflux api`` and the terminal's) bind a non-loopback address and answer any Host.
     api_allow_remote: bool = False
+    #: Extra folders (os.pathsep-separated) whose CSVs ``POST /backtests`` may read besides ``data_root``.
+    api_data_dirs: str = ""
     allow_real_trading: bool = False
 
     @property

@@ -251,14 +251,11 @@ class QuantumFluxService:
     def start_backtest(self, *, asset: str, strategy: str, timeframe: str = "1m", params: dict | None = None,
                        expiry: str | int | None = None, payout: float = 92.0, stake: float = 1.0,
                        data: str | None = None) -> Job:
-        from quantumflux.core.backtest import BacktestConfig
         from quantumflux.services.backtesting import StrategySpec, run_one, strategy_dirs, summary
 
-        arrays = self._arrays_for(asset, timeframe, data)
-        tf = Timeframe.parse(timeframe).seconds
-        config = BacktestConfig(timeframe=tf, expiry=Timeframe.parse(expiry).seconds if expiry else tf,
-                                payout=payout, stake=stake)
         spec = StrategySpec(strategy, params or {})
+        config = _backtest_config([spec], timeframe, expiry, payout=payout, stake=stake)
+        arrays = self._arrays_for(asset, timeframe, data)
 
         def work(progress: Callable[[int, int], None]) -> dict[str, Any]:
             progress(0, 1)
@@ -269,15 +266,16 @@ class QuantumFluxService:
 
     def start_abtest(self, *, asset: str, strategies: list[str], timeframe: str = "1m",
                      expiry: str | int | None = None, payout: float = 92.0, data: str | None = None) -> Job:
-        from quantumflux.core.backtest import BacktestConfig
         from quantumflux.services.backtesting import StrategySpec, ab_test, strategy_dirs
 
         if len(strategies) < 2:
             raise ServiceError("an A/B test needs at least two strategies")
+        try:
+            specs = [StrategySpec.parse(s) for s in strategies]
+        except ValueError as exc:
+            raise ServiceError(str(exc)) from exc
+        config = _backtest_config(specs, timeframe, expiry, payout=payout)
         arrays = self._arrays_for(asset, timeframe, data)
-        tf = Timeframe.parse(timeframe).seconds
-        config = BacktestConfig(timeframe=tf, expiry=Timeframe.parse(expiry).seconds if expiry else tf, payout=payout)
-        specs = [StrategySpec.parse(s) for s in strategies]
 
         def work(progress: Callable[[int, int], None]) -> Any:
             from quantumflux.services.backtesting import summary
@@ -291,9 +289,14 @@ class QuantumFluxService:
     def _arrays_for(self, asset: str, timeframe: str | int, data: str | None) -> Any:
         if data:
             from quantumflux.services.backtesting import load_arrays
+            from quantumflux.services.data_paths import DataPathError, confine_data_path
 
             try:
-                return load_arrays(Path(data), asset, timeframe)[0]
+                path = confine_data_path(self.settings, data)
+            except DataPathError as exc:
+                raise ServiceError(str(exc), 403) from exc
+            try:
+                return load_arrays(path, asset, timeframe)[0]
             except (OSError, ValueError) as exc:
                 raise ServiceError(str(exc), 404) from exc
         arrays, _, _ = self._view(asset, timeframe)
@@ -344,8 +347,11 @@ class QuantumFluxService:
 
     def place_trade(self, *, client_id: str, asset: str, direction: str, amount: float, expiry: str = "60s",
                     real: bool = False, dry_run: bool = False) -> dict[str, Any]:
-        result = self._page_call(lambda t: t.place(asset, direction, amount, expiry, source="api",
-                                                   client_id=client_id, real=real, dry_run=dry_run))
+        try:
+            result = self._page_call(lambda t: t.place(asset, direction, amount, expiry, source="api",
+                                                       client_id=client_id, real=real, dry_run=dry_run))
+        except ValueError as exc:  # direction, amount or expiry the page cannot take
+            raise ServiceError(str(exc)) from exc
         return result.to_dict()
 
     def profile(self) -> dict[str, Any]:
@@ -388,6 +394,27 @@ class QuantumFluxService:
 
     def running_strategies(self) -> list[dict[str, Any]]:
         return [] if self.runner is None else [s.to_dict() for s in self.runner.status()]
+
+
+def _backtest_config(specs: list[Any], timeframe: str | int, expiry: str | int | None, **options: float) -> Any:
+    """The run's config once its timeframe, expiry and strategies are known good (ServiceError otherwise)."""
+    from quantumflux.core.backtest import BacktestConfig
+    from quantumflux.services.backtesting import registry_for, strategy_dirs
+
+    try:
+        tf = Timeframe.parse(timeframe).seconds
+        config = BacktestConfig(timeframe=tf, expiry=Timeframe.parse(expiry).seconds if expiry else tf, **options)
+    except ValueError as exc:
+        raise ServiceError(str(exc)) from exc
+    registry = registry_for(strategy_dirs())
+    for spec in specs:  # a wrong name or parameter is the caller's mistake, not a failed job
+        try:
+            registry.create(spec.name, dict(spec.params))
+        except KeyError as exc:
+            raise ServiceError(f"unknown strategy {spec.name!r}; known: {', '.join(registry.names())}", 404) from exc
+        except ValueError as exc:
+            raise ServiceError(str(exc)) from exc
+    return config
 
 
 class _LazyExecutor:
