@@ -25,19 +25,25 @@ class StreamBridge:
         service.add_listener(self.on_item)
 
     def watch(self, topics: list[str]) -> None:
-        """Start computing candle topics that a client subscribed to."""
-        for topic in topics:
-            parts = topic.split(":")
-            if parts[0] == "candles" and len(parts) == 3:
-                try:
-                    seconds = Timeframe.parse(parts[2]).seconds
-                except ValueError:
-                    continue
-                with self._lock:
-                    self._watched.add((parts[1], seconds))
-                with self._service._lock:
-                    view = self._service.state.view_for(parts[1], seconds)
-                    view.take_closed()
+        """Start computing candle topics that a client subscribed to (may read stored candles: call off the loop)."""
+        for series in filter(None, map(_candle_series, topics)):
+            with self._lock:
+                self._watched.add(series)
+            with self._service._lock:
+                view = self._service.state.view_for(*series)
+                view.take_closed()
+
+    def prune(self, topics: set[str]) -> None:
+        """Stop computing candle series that no topic in ``topics`` (every subscriber's) asks for."""
+        wanted = set(filter(None, map(_candle_series, topics)))
+        with self._lock:
+            self._watched &= wanted
+
+    @property
+    def watched_count(self) -> int:
+        """Candle series (asset, timeframe) computed for subscribers."""
+        with self._lock:
+            return len(self._watched)
 
     def on_item(self, item: Any) -> None:
         hub = self._hub
@@ -72,3 +78,14 @@ class StreamBridge:
                 self._hub.publish(topic, {"closed": candle_dict(candle)})
             if forming is not None:
                 self._hub.publish(topic, {"forming": candle_dict(forming)})
+
+
+def _candle_series(topic: str) -> tuple[str, int] | None:
+    """``candles:ASSET:TF`` → ``(ASSET, seconds)``; None for any other topic."""
+    parts = topic.split(":")
+    if parts[0] != "candles" or len(parts) != 3:
+        return None
+    try:
+        return parts[1], Timeframe.parse(parts[2]).seconds
+    except ValueError:
+        return None
