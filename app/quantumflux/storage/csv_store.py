@@ -14,6 +14,7 @@ nothing is written again, and writing continues in a new part file.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import threading
@@ -26,6 +27,7 @@ from quantumflux.core.model import Candle, Tick, Timeframe
 from quantumflux.storage.files import (
     CANDLE_HEADER,
     TICK_HEADER,
+    AssetNameError,
     FileName,
     StoreNotWritableError,
     candle_line,
@@ -37,6 +39,8 @@ from quantumflux.storage.files import (
     session_stamp,
     tail_lines,
 )
+
+log = logging.getLogger(__name__)
 
 TICK_DIR = "1M_tick_data"
 _STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{3})?Z,")
@@ -70,6 +74,8 @@ class StoreStats:
     skipped_duplicate: int
     repaired_files: int
     current_files: tuple[Path, ...]
+    #: Rows no file can hold: an asset symbol too long for a file name, a time outside the calendar.
+    skipped_invalid: int = 0
 
 
 class SeriesWriter:
@@ -244,7 +250,8 @@ class ChunkedCsvStore:
         self.fsync = fsync
         self._writers: dict[tuple[str, int], SeriesWriter] = {}
         self._lock = threading.Lock()
-        self._candles = self._ticks = self._partial = self._duplicates = 0
+        self._candles = self._ticks = self._partial = self._duplicates = self._invalid = 0
+        self._refused: set[str] = set()  # assets that cannot name a file (warned once each)
         self._closed_files = 0
         self._closed_repairs = 0
         ensure_writable(self.root)
@@ -252,14 +259,17 @@ class ChunkedCsvStore:
     # ---------------------------------------------------------------- writing
 
     def write_candle(self, candle: Candle) -> bool:
-        """Append a closed candle; False when skipped (partial, or already written)."""
+        """Append a closed candle; False when skipped (partial, already written, or invalid: counted)."""
         with self._lock:
             if candle.partial:
                 self._partial += 1
                 return False
             timeframe = Timeframe(int(candle.timeframe))
             writer = self._writer(candle.asset, timeframe.seconds)
-            stamp = format_time(candle.time)
+            stamp = _stamp(candle.time, millis=False)
+            if writer is None or stamp is None:
+                self._invalid += 1
+                return False
             if writer.write(stamp, candle_line(stamp, candle)):
                 self._candles += 1
                 return True
@@ -267,10 +277,13 @@ class ChunkedCsvStore:
             return False
 
     def write_tick(self, tick: Tick) -> bool:
-        """Append one tick; False when skipped as already written before a restart."""
+        """Append one tick; False when skipped (already written before a restart, or invalid: counted)."""
         with self._lock:
             writer = self._writer(tick.asset, 0)
-            stamp = format_time(tick.time, millis=True)
+            stamp = _stamp(tick.time, millis=True)
+            if writer is None or stamp is None:
+                self._invalid += 1
+                return False
             line = f"{stamp},{_csv_field(tick.asset)},{format_price(tick.price)}"
             if writer.write(stamp, line):
                 self._ticks += 1
@@ -282,10 +295,19 @@ class ChunkedCsvStore:
         """Append many ticks; returns how many were written."""
         return sum(1 for tick in ticks if self.write_tick(tick))
 
-    def _writer(self, asset: str, seconds: int) -> SeriesWriter:
+    def _writer(self, asset: str, seconds: int) -> SeriesWriter | None:
+        """The series' writer; None for an asset that cannot name a file (logged once, never raised)."""
         key = (asset, seconds)
         writer = self._writers.get(key)
         if writer is None:
+            if asset in self._refused:
+                return None
+            try:
+                FileName(asset, Timeframe(seconds) if seconds else None, self.session, 1).render()
+            except AssetNameError as exc:
+                self._refused.add(asset)
+                log.warning("not storing ticks or candles of this asset: %s", exc)
+                return None
             if seconds == 0:
                 directory, name = self.root / TICK_DIR, FileName(asset, None, self.session, 1)
                 writer = SeriesWriter(directory, name, TICK_HEADER, self.ticks_per_file,
@@ -336,7 +358,16 @@ class ChunkedCsvStore:
                 skipped_duplicate=self._duplicates,
                 repaired_files=self._closed_repairs + sum(w.repaired_files for w in writers),
                 current_files=tuple(w.path for w in writers if w.handle is not None and w.path is not None),
+                skipped_invalid=self._invalid,
             )
+
+
+def _stamp(t: float, millis: bool) -> str | None:
+    """``format_time`` or None for a time no calendar date can show (NaN, 1e300, before year 1)."""
+    try:
+        return format_time(t, millis=millis)
+    except (OverflowError, ValueError, OSError):
+        return None
 
 
 def _csv_field(text: str) -> str:

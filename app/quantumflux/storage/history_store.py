@@ -8,6 +8,7 @@ any earlier session) is skipped: the first stored value of a candle is kept.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -17,13 +18,16 @@ from quantumflux.core.model import Candle, Timeframe
 from quantumflux.storage.csv_store import SeriesWriter, ensure_writable
 from quantumflux.storage.files import (
     CANDLE_HEADER,
+    AssetNameError,
     FileName,
     candle_line,
     format_time,
     parse_file_name,
     session_stamp,
 )
-from quantumflux.storage.loader import read_file
+from quantumflux.storage.loader import UnknownLayoutError, read_file
+
+log = logging.getLogger(__name__)
 
 
 def history_dir_name(timeframe: Timeframe | int | str) -> str:
@@ -39,6 +43,8 @@ class HistoryStats:
     skipped_existing: int
     skipped_open: int
     files_written: int
+    #: Candles of an asset whose symbol cannot name a file.
+    skipped_invalid: int = 0
 
 
 class HistoryStore:
@@ -51,7 +57,7 @@ class HistoryStore:
         self._known: dict[tuple[str, int], set[str]] = {}
         self._writers: dict[tuple[str, int], SeriesWriter] = {}
         self._lock = threading.Lock()
-        self._written = self._existing = self._open = self._closed_files = 0
+        self._written = self._existing = self._open = self._closed_files = self._invalid = 0
         ensure_writable(self.root)
 
     def save(self, asset: str, timeframe: Timeframe | int | str, candles: Iterable[Candle],
@@ -63,6 +69,13 @@ class HistoryStore:
         """
         tf = Timeframe.parse(timeframe)
         with self._lock:
+            try:
+                FileName(asset, tf, self.session, 1).render()
+            except AssetNameError as exc:  # a symbol no file can be named after: skipped, counted
+                candles = list(candles)
+                self._invalid += len(candles)
+                log.warning("not saving %d history candle(s): %s", len(candles), exc)
+                return 0
             known = self._known_times(asset, tf)
             writer = self._writer(asset, tf)
             written = 0
@@ -90,7 +103,11 @@ class HistoryStore:
                     parsed = parse_file_name(path.name)
                     if parsed is None or parsed.asset != asset or parsed.timeframe != tf:
                         continue
-                    frame, _ = read_file(path, "candles")
+                    try:
+                        frame, _ = read_file(path, "candles")
+                    except (UnknownLayoutError, OSError) as exc:  # e.g. a torn header: its rows are unknown
+                        log.warning("ignoring %s: %s", path, exc)
+                        continue
                     times.update(format_time(t) for t in frame["time"].tolist())
             self._known[key] = times
         return self._known[key]
@@ -107,7 +124,8 @@ class HistoryStore:
     def stats(self) -> HistoryStats:
         with self._lock:
             return HistoryStats(self._written, self._existing, self._open,
-                                self._closed_files + sum(w.files_written for w in self._writers.values()))
+                                self._closed_files + sum(w.files_written for w in self._writers.values()),
+                                self._invalid)
 
     def close(self) -> None:
         """Flush and close every file; later saves open new parts."""

@@ -2,7 +2,8 @@
 
 One JSON object per line: ``{"t", "socket", "dir", "opcode", "data"}`` (see docs/protocol.md).
 :func:`iter_capture` yields :class:`RawFrame` and skips malformed lines, counting them and
-logging the file and line; it never raises mid-file. :class:`CaptureWriter` writes frames
+logging the file and line (a receive time that is not finite Unix seconds before 2200 is one);
+it never raises mid-file. :class:`CaptureWriter` writes frames
 with the ``auth`` session value replaced by ``"<redacted>"``.
 """
 
@@ -21,6 +22,9 @@ from typing import IO
 from quantumflux.core.protocol.framing import RawFrame
 
 REDACTED = "<redacted>"
+#: Receive times are Unix seconds in ``[0, MAX_FRAME_TIME)`` (2200-01-01); others (NaN, negative,
+#: milliseconds, 1e300) are skipped as "bad t": they would name no file and stop no candle.
+MAX_FRAME_TIME = 7_258_118_400.0
 #: Malformed lines logged one by one per file; later ones only go into the counts and the summary.
 LOGGED_LINES = 20
 
@@ -86,7 +90,8 @@ class CaptureReader:
                     continue
                 self.lines += 1
                 if (
-                    t.__class__ is not float or data.__class__ is not str or opcode.__class__ is not int
+                    t.__class__ is not float or not 0.0 <= t < MAX_FRAME_TIME  # also false for NaN
+                    or data.__class__ is not str or opcode.__class__ is not int
                     or not 0 < opcode < 3 or frame.dir not in _DIRECTIONS or frame.socket.__class__ is not str
                 ):
                     frame = self._checked(number, frame)
@@ -103,7 +108,7 @@ class CaptureReader:
     def _checked(self, number: int, frame: RawFrame) -> RawFrame | None:
         """Slow path: validate and normalise one frame's field types; None (counted) if unusable."""
         t, socket, direction, opcode, data = frame
-        if isinstance(t, bool) or not isinstance(t, int | float):
+        if isinstance(t, bool) or not isinstance(t, int | float) or not 0 <= t < MAX_FRAME_TIME:
             return self._skip(number, "bad t")
         if not isinstance(socket, str) or direction not in _DIRECTIONS:
             return self._skip(number, "bad socket or dir")

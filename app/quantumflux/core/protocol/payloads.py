@@ -31,8 +31,12 @@ class PayloadError(ValueError):
     """A payload that does not have the shape its event promises. ``str()`` is a fixed reason."""
 
 
+#: Broker times are Unix seconds in ``(0, MAX_SECONDS)`` (2200-01-01) once milliseconds are converted.
+MAX_SECONDS = 7_258_118_400.0
+
+
 def seconds(value: Any) -> float:
-    """A broker timestamp as float seconds (values above 1e12 are milliseconds)."""
+    """A broker timestamp as float seconds (values above 1e12 are milliseconds); PayloadError if absurd."""
     if isinstance(value, bool) or not isinstance(value, _NUMBER):
         if isinstance(value, str):
             value = float(value)
@@ -41,7 +45,10 @@ def seconds(value: Any) -> float:
     v = float(value)
     if v != v or v in (float("inf"), float("-inf")):
         raise PayloadError("timestamp is not finite")
-    return v / 1000.0 if v > 1e12 else v
+    v = v / 1000.0 if v > 1e12 else v
+    if not 0.0 < v < MAX_SECONDS:  # negative, or 1e300 "milliseconds": no tick or candle can be there
+        raise PayloadError("timestamp out of range")
+    return v
 
 
 def number(value: Any, reason: str) -> float:
