@@ -42,6 +42,14 @@ def is_loopback_host(host: str) -> bool:
         return False
 
 
+def host_name(host_header: str) -> str:
+    """The name part of an HTTP ``Host`` header: ``[::1]:8000`` → ``[::1]``, ``localhost:8000`` → ``localhost``."""
+    host = host_header.strip()
+    if host.startswith("["):
+        return host[: host.find("]") + 1] if "]" in host else host
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
 def check_bind_host(host: str, allow_remote: bool, what: str = "the API") -> None:
     """The one bind rule of every server QuantumFlux starts: loopback unless remote access is asked for.
 

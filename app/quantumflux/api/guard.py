@@ -21,7 +21,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from quantumflux.api.security import token_matches
-from quantumflux.config import is_loopback_host
+from quantumflux.config import host_name, is_loopback_host
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -34,14 +34,6 @@ MAX_BODY_BYTES = 1024 * 1024
 #: Paths served without a token.
 PUBLIC_PATHS = frozenset({"/health", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"})
 TOKEN_ERROR = "missing or wrong bearer token (see `quantumflux api token`)"
-
-
-def host_name(host_header: str) -> str:
-    """The name part of a ``Host`` header: ``[::1]:8000`` → ``[::1]``, ``localhost:8000`` → ``localhost``."""
-    host = host_header.strip()
-    if host.startswith("["):
-        return host[: host.find("]") + 1] if "]" in host else host
-    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
 
 
 class ApiGuard:

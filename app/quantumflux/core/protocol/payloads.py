@@ -42,7 +42,10 @@ def seconds(value: Any) -> float:
             value = float(value)
         else:
             raise PayloadError("timestamp is not a number")
-    v = float(value)
+    try:
+        v = float(value)
+    except OverflowError:  # an integer like 10**400
+        raise PayloadError("timestamp out of range") from None
     if v != v or v in (float("inf"), float("-inf")):
         raise PayloadError("timestamp is not finite")
     v = v / 1000.0 if v > 1e12 else v
@@ -57,7 +60,7 @@ def number(value: Any, reason: str) -> float:
         raise PayloadError(reason)
     try:
         v = float(value)
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, OverflowError) as exc:
         raise PayloadError(reason) from exc
     if v != v or v in (float("inf"), float("-inf")):
         raise PayloadError(reason)
