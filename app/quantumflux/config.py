@@ -86,6 +86,8 @@ class Settings:
     #: Extra folders (os.pathsep-separated) whose CSVs ``POST /backtests`` may read besides ``data_root``.
     api_data_dirs: str = ""
     allow_real_trading: bool = False
+    #: When CSV rows reach the disk itself: ``chunk`` (each part file fsynced as it is closed), ``row`` or ``off``.
+    csv_fsync: str = "chunk"
 
     @property
     def output_dir(self) -> Path:
@@ -104,7 +106,7 @@ class Settings:
 #: Settings that are TCP ports, and settings that must be at least 1.
 _PORTS = ("chrome_port", "api_port")
 _POSITIVE = ("candles_per_file", "ticks_per_file")
-_CHOICES: dict[str, tuple[str, ...]] = {}
+_CHOICES: dict[str, tuple[str, ...]] = {"csv_fsync": ("chunk", "row", "off")}
 
 
 def _coerce(value: str | object, current: object) -> object:

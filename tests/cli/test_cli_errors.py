@@ -56,6 +56,7 @@ def test_api_token_prints_only_the_token_on_stdout(tmp_path: Path):
     ('{"chrome_port": "abc"}', {}, "chrome_port in"),
     (None, {"QF_CHROME_PORT": "abc"}, "QF_CHROME_PORT"),
     (None, {"QF_API_PORT": "70000"}, "QF_API_PORT"),
+    (None, {"QF_CSV_FSYNC": "sometimes"}, "QF_CSV_FSYNC"),
 ])
 def test_a_bad_setting_is_one_line_and_exit_2(tmp_path: Path, config: str | None, env: dict[str, str], named: str):
     if config is not None:

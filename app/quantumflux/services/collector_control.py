@@ -35,7 +35,7 @@ class CollectorControl:
                 return
             store = ChunkedCsvStore(self.settings.realtime_dir, session_start=self._clock(),
                                     candles_per_file=self.settings.candles_per_file,
-                                    ticks_per_file=self.settings.ticks_per_file)
+                                    ticks_per_file=self.settings.ticks_per_file, fsync=self.settings.csv_fsync)
             wanted = [a.lower() for a in assets] if assets else None
             options = CollectorOptions(timeframes=tuple(Timeframe.parse(t) for t in timeframes),
                                        assets=frozenset(wanted) if wanted else None)

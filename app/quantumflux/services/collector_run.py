@@ -66,6 +66,8 @@ class CollectConfig:
     browser_timeout: float = 5.0
     candles_per_file: int = 100
     ticks_per_file: int = 1000
+    #: When rows reach the disk itself (Settings.csv_fsync): chunk, row or off.
+    csv_fsync: str = "chunk"
 
 
 class CollectorSession:
@@ -100,10 +102,10 @@ class CollectorSession:
             self.hub.add_raw_listener(self._save_frame)
         store = ChunkedCsvStore(
             config.data_dir, session_start=self._clock(),
-            candles_per_file=config.candles_per_file, ticks_per_file=config.ticks_per_file,
+            candles_per_file=config.candles_per_file, ticks_per_file=config.ticks_per_file, fsync=config.csv_fsync,
         )
         if config.history_dir is not None:
-            self.history = HistoryStore(config.history_dir, session_start=self._clock())
+            self.history = HistoryStore(config.history_dir, session_start=self._clock(), fsync=config.csv_fsync)
         self.collector = Collector(self.hub, store, config.options, on_history=self._save_history, clock=self._clock)
         self.collector.start()
         self.hub.start()

@@ -7,7 +7,9 @@ Layout under the realtime directory::
     1M_tick_data/<ASSET>_ticks_<session>_part001.csv   timestamp,asset,price
 
 Every row is written as one complete line and flushed to the OS as it is produced, so a
-``kill -9`` leaves every file parseable. On start each series scans its existing files:
+``kill -9`` leaves every file parseable. ``fsync`` says when rows also reach the disk itself
+(power loss, a kernel crash): ``"chunk"`` (the default) fsyncs each part file and its directory
+as the part is closed, by rotation or by ``close()``; ``"row"`` fsyncs every row; ``"off"`` never. On start each series scans its existing files:
 a torn last line is cut off, the last written timestamp becomes a watermark below which
 nothing is written again, and writing continues in a new part file.
 """
@@ -43,12 +45,22 @@ from quantumflux.storage.files import (
 log = logging.getLogger(__name__)
 
 TICK_DIR = "1M_tick_data"
+#: ``fsync`` modes: when written rows are forced to the disk.
+FSYNC_MODES = ("chunk", "row", "off")
 _STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{3})?Z,")
 
 
 def candle_dir_name(timeframe: Timeframe | int) -> str:
     """``1M_candle_data`` for 1m, ``5M_candle_data`` for 5m, ``5S_candle_data`` for 5s."""
     return f"{Timeframe.parse(timeframe).label}_candle_data"
+
+
+def fsync_mode(value: str | bool) -> str:
+    """``"chunk"``, ``"row"`` or ``"off"``; ``True`` means ``"row"`` and ``False`` ``"off"`` (older callers)."""
+    mode = ("row" if value else "off") if isinstance(value, bool) else str(value)
+    if mode not in FSYNC_MODES:
+        raise ValueError(f"fsync must be one of {', '.join(FSYNC_MODES)}, got {value!r}")
+    return mode
 
 
 def ensure_writable(directory: Path) -> None:
@@ -92,7 +104,7 @@ class SeriesWriter:
         header: str,
         rows_per_file: int,
         *,
-        fsync: bool = False,
+        fsync: str | bool = "chunk",
         unique_times: bool = True,
         ordered: bool = True,
     ) -> None:
@@ -102,7 +114,7 @@ class SeriesWriter:
         self.name = name
         self.header = header
         self.rows_per_file = rows_per_file
-        self.fsync = fsync
+        self.fsync = fsync_mode(fsync)
         self.unique_times = unique_times
         self.ordered = ordered  # False: the caller de-duplicates (history arrives in any order)
         self.handle: TextIO | None = None
@@ -165,7 +177,7 @@ class SeriesWriter:
         try:
             self.handle.write(line + "\n")
             self.handle.flush()
-            if self.fsync:
+            if self.fsync == "row":
                 os.fsync(self.handle.fileno())
         except OSError as exc:  # disk full, volume gone …: drop the file; a retry starts a new part
             self._abandon()
@@ -215,14 +227,23 @@ class SeriesWriter:
                 pass  # the buffered remainder cannot be written either; the loader skips a torn line
 
     def flush(self) -> None:
+        """Flush and fsync the open part now (whatever the mode)."""
         if self.handle is not None:
             self.handle.flush()
             os.fsync(self.handle.fileno())
 
     def close(self) -> None:
-        if self.handle is not None:
-            self.handle.close()
-            self.handle = None
+        """Close the open part; unless the mode is ``off``, fsync it and its directory first."""
+        handle, self.handle = self.handle, None
+        if handle is None:
+            return
+        try:
+            if self.fsync != "off":
+                handle.flush()
+                os.fsync(handle.fileno())
+                _fsync_directory(self.directory)
+        finally:
+            handle.close()
 
 
 class ChunkedCsvStore:
@@ -241,13 +262,13 @@ class ChunkedCsvStore:
         session_start: float,
         candles_per_file: int = 100,
         ticks_per_file: int = 1000,
-        fsync: bool = False,
+        fsync: str | bool = "chunk",
     ) -> None:
         self.root = Path(root)
         self.session = session_stamp(session_start)
         self.candles_per_file = candles_per_file
         self.ticks_per_file = ticks_per_file
-        self.fsync = fsync
+        self.fsync = fsync_mode(fsync)
         self._writers: dict[tuple[str, int], SeriesWriter] = {}
         self._lock = threading.Lock()
         self._candles = self._ticks = self._partial = self._duplicates = self._invalid = 0
@@ -329,10 +350,9 @@ class ChunkedCsvStore:
                 writer.flush()
 
     def close(self) -> None:
-        """Flush and close every file. The store can be written again afterwards (new parts)."""
+        """Close every file (fsynced unless ``fsync="off"``). The store can be written again afterwards (new parts)."""
         with self._lock:
             for writer in self._writers.values():
-                writer.flush()
                 writer.close()
                 self._closed_files += writer.files_written
                 self._closed_repairs += writer.repaired_files
@@ -360,6 +380,22 @@ class ChunkedCsvStore:
                 current_files=tuple(w.path for w in writers if w.handle is not None and w.path is not None),
                 skipped_invalid=self._invalid,
             )
+
+
+def _fsync_directory(directory: Path) -> None:
+    """Make a new part's name durable too (POSIX; a no-op where directories cannot be opened)."""
+    if os.name != "posix":
+        return
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some file systems refuse fsync on a directory; the file itself is synced
+    finally:
+        os.close(fd)
 
 
 def _stamp(t: float, millis: bool) -> str | None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from quantumflux.core.model import Candle, Timeframe
-from quantumflux.storage.csv_store import SeriesWriter, ensure_writable
+from quantumflux.storage.csv_store import SeriesWriter, ensure_writable, fsync_mode
 from quantumflux.storage.files import (
     CANDLE_HEADER,
     AssetNameError,
@@ -50,10 +50,12 @@ class HistoryStats:
 class HistoryStore:
     """De-duplicating writer for broker history candles. Thread-safe."""
 
-    def __init__(self, root: Path, *, session_start: float, rows_per_file: int = 1000) -> None:
+    def __init__(self, root: Path, *, session_start: float, rows_per_file: int = 1000,
+                 fsync: str | bool = "chunk") -> None:
         self.root = Path(root)
         self.session = session_stamp(session_start)
         self.rows_per_file = rows_per_file
+        self.fsync = fsync_mode(fsync)  # as the live store: each part fsynced when closed by default
         self._known: dict[tuple[str, int], set[str]] = {}
         self._writers: dict[tuple[str, int], SeriesWriter] = {}
         self._lock = threading.Lock()
@@ -117,7 +119,7 @@ class HistoryStore:
         if key not in self._writers:
             name = FileName(asset, tf, self.session, 1)
             self._writers[key] = SeriesWriter(self.root / history_dir_name(tf), name, CANDLE_HEADER,
-                                              self.rows_per_file, ordered=False)
+                                              self.rows_per_file, fsync=self.fsync, ordered=False)
         return self._writers[key]
 
     @property
@@ -128,10 +130,9 @@ class HistoryStore:
                                 self._invalid)
 
     def close(self) -> None:
-        """Flush and close every file; later saves open new parts."""
+        """Close every file (fsynced unless ``fsync="off"``); later saves open new parts."""
         with self._lock:
             for writer in self._writers.values():
-                writer.flush()
                 writer.close()
                 self._closed_files += writer.files_written
             self._writers.clear()

@@ -190,8 +190,8 @@ def _store(config: Any) -> Any:
     from quantumflux.storage.files import StoreNotWritableError
 
     try:
-        return ChunkedCsvStore(config.realtime_dir, session_start=time.time(),
-                               candles_per_file=config.candles_per_file, ticks_per_file=config.ticks_per_file)
+        return ChunkedCsvStore(config.realtime_dir, session_start=time.time(), candles_per_file=config.candles_per_file,
+                               ticks_per_file=config.ticks_per_file, fsync=config.csv_fsync)
     except StoreNotWritableError as exc:
         raise CommandError(str(exc), EXIT_NOT_WRITABLE) from exc
 
