@@ -24,8 +24,7 @@ def root_api(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, serve_api: Any) ->
     root, extra = tmp_path / "root", tmp_path / "extra"
     shutil.copytree(SAMPLE / "1M_candle_data", root / "mine")
     shutil.copytree(SAMPLE / "1M_candle_data", extra / "more")
-    settings = Settings(data_root=root, **({"api_data_dirs": str(extra)} if "api_data_dirs" in Settings.__dataclass_fields__ else {}))
-    service = QuantumFluxService(settings)
+    service = QuantumFluxService(Settings(data_root=root, api_data_dirs=str(extra)))
     with serve_api(service) as url, httpx.Client(base_url=url, headers={"Authorization": f"Bearer {TOKEN}"},
                                                  timeout=30) as client:
         yield client, tmp_path

@@ -82,5 +82,4 @@ def _listen(host: str, port: int) -> socket.socket:
         reason = "the port is in use (another API or program listens there; pick another with --port)" \
             if exc.errno == errno.EADDRINUSE else (exc.strerror or str(exc))
         raise CommandError(f"cannot listen on {host}:{port}: {reason}", EXIT_ERROR) from exc
-    listener.set_inheritable(True)
     return listener
