@@ -23,9 +23,10 @@ TOKEN = "t" * 43
 
 
 @contextmanager
-def serve(service: QuantumFluxService) -> Iterator[str]:
+def serve(service: QuantumFluxService, **app_options: object) -> Iterator[str]:
     port = free_port()
-    config = uvicorn.Config(create_app(service, TOKEN), host="127.0.0.1", port=port, log_level="warning")
+    config = uvicorn.Config(create_app(service, TOKEN, **app_options), host="127.0.0.1", port=port,  # type: ignore[arg-type]
+                            log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="uvicorn-test", daemon=True)
     thread.start()
@@ -54,3 +55,9 @@ def stored_api(stored_service: QuantumFluxService) -> Iterator[httpx.Client]:
     with serve(stored_service) as url, httpx.Client(base_url=url, headers={"Authorization": f"Bearer {TOKEN}"},
                                                      timeout=30) as client:
         yield client
+
+
+@pytest.fixture
+def serve_api() -> object:
+    """``serve(service, **create_app_options)`` for tests that need other app options."""
+    return serve

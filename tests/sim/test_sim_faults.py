@@ -16,7 +16,8 @@ from quantumflux.sim import FaultSpec, PracticeBroker
 
 
 def _http(url: str, method: str = "GET") -> tuple[int, object]:
-    request = urllib.request.Request(url, method=method)
+    headers = {"Content-Type": "application/json"} if method == "POST" else {}  # control POSTs must say JSON
+    request = urllib.request.Request(url, method=method, headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=5) as answer:
             return answer.status, json.loads(answer.read())

@@ -1,14 +1,16 @@
 """FastAPI application factory: routes are one-liners over the service facade.
 
 Every route but ``/health`` needs ``Authorization: Bearer <token>`` (the WebSocket takes
-``?token=`` too). CORS is off unless origins are configured. Errors are JSON
-``{"error": "…"}`` with the right status.
+``?token=`` too), checked before any body is read; bodies are capped and the ``Host`` must be a
+loopback name unless remote access is allowed (:mod:`quantumflux.api.guard`). CORS is off unless
+origins are configured. Errors are JSON ``{"error": "…"}`` with the right status.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections.abc import AsyncIterator
 from typing import Annotated, Any, Literal
 
@@ -23,17 +25,21 @@ from fastapi import (
     WebSocket,
     WebSocketDisconnect,
 )
+from fastapi.concurrency import run_in_threadpool
 
 from quantumflux import __version__
 from quantumflux.api import schemas
 from quantumflux.api.errors import ApiError, install_error_handlers
+from quantumflux.api.guard import ApiGuard
 from quantumflux.api.security import token_matches
-from quantumflux.api.stream import StreamHub
+from quantumflux.api.stream import MAX_TOPIC_LENGTH, MAX_TOPICS, StreamHub
 from quantumflux.api.stream_bridge import StreamBridge
 from quantumflux.services.facade import QuantumFluxService, ServiceError
 
 
-def create_app(service: QuantumFluxService, token: str, *, cors_origins: list[str] | None = None) -> FastAPI:
+def create_app(service: QuantumFluxService, token: str, *, cors_origins: list[str] | None = None,
+               allow_remote: bool = False) -> FastAPI:
+    """The API app over ``service``. ``allow_remote`` lets any ``Host`` in (see :mod:`quantumflux.api.guard`)."""
     hub = StreamHub()
 
     @contextlib.asynccontextmanager
@@ -44,6 +50,8 @@ def create_app(service: QuantumFluxService, token: str, *, cors_origins: list[st
     app = FastAPI(title="QuantumFlux API", version=__version__, lifespan=lifespan,
                   description="Market data, signals, backtests and trading over the trader's own browser session.")
     install_error_handlers(app)
+    # Host check, token before the body is read, body size cap; inside CORS so refusals carry CORS headers.
+    app.add_middleware(ApiGuard, token=token, allow_remote=allow_remote)
     if cors_origins:
         from fastapi.middleware.cors import CORSMiddleware
 
@@ -71,7 +79,8 @@ def create_app(service: QuantumFluxService, token: str, *, cors_origins: list[st
 
     @api.get("/status", tags=["status"])
     def status() -> dict[str, Any]:
-        return {**call(service.status), "stream": {"subscribers": hub.subscriber_count, "dropped": hub.dropped_total}}
+        return {**call(service.status), "stream": {"subscribers": hub.subscriber_count, "dropped": hub.dropped_total,
+                                                    "candle_series": bridge.watched_count}}
 
     @api.get("/assets", response_model=list[schemas.AssetOut], tags=["market"])
     def assets() -> list[dict[str, Any]]:
@@ -186,24 +195,49 @@ def create_app(service: QuantumFluxService, token: str, *, cors_origins: list[st
         sub = hub.subscribe()
         sender = asyncio.create_task(_send_loop(ws, sub))
         try:
-            while True:
-                message = await ws.receive_json()
-                topics = message.get("subscribe", []) if isinstance(message, dict) else []
-                if not isinstance(topics, list) or not all(isinstance(t, str) for t in topics):
-                    await ws.send_json({"error": "send {\"subscribe\": [\"candles:ASSET:1m\", \"ticks:ASSET\", …]}"})
-                    continue
-                sub.topics.update(topics)
-                bridge.watch(topics)
-                await ws.send_json({"subscribed": sorted(sub.topics)})
-        except (WebSocketDisconnect, RuntimeError, ValueError):
+            await _receive_loop(ws, sub, bridge)
+        except (WebSocketDisconnect, RuntimeError):
             pass
         finally:
             sender.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await sender
             hub.unsubscribe(sub)
+            await run_in_threadpool(bridge.prune, hub.topics())  # candle series nobody watches any more
 
     return app
+
+
+async def _receive_loop(ws: WebSocket, sub: Any, bridge: StreamBridge) -> None:
+    """Subscriptions until the client leaves; a message that is not JSON text closes with 1003."""
+    while True:
+        message = await ws.receive()
+        if message["type"] == "websocket.disconnect":
+            return
+        text = message.get("text")
+        try:
+            request = json.loads(text) if text is not None else None
+        except ValueError:
+            request = None
+        if request is None:
+            await ws.close(code=1003, reason="send JSON text: {\"subscribe\": [topics]}")
+            return
+        topics = request.get("subscribe") if isinstance(request, dict) else None
+        if not isinstance(topics, list) or not all(isinstance(t, str) and 0 < len(t) <= MAX_TOPIC_LENGTH
+                                                   for t in topics):
+            await ws.send_json({"error": "send {\"subscribe\": [\"candles:ASSET:1m\", \"ticks:ASSET\", …]} "
+                                         f"(topics of 1 to {MAX_TOPIC_LENGTH} characters)"})
+            continue
+        wanted = sub.topics | set(topics)
+        if len(wanted) > MAX_TOPICS:
+            await ws.send_json({"error": f"too many topics: at most {MAX_TOPICS} per connection "
+                                         f"({len(wanted)} asked); nothing was subscribed",
+                                "subscribed": sorted(sub.topics)})
+            continue
+        new = sorted(wanted - sub.topics)
+        sub.topics.update(new)  # first: a concurrent prune (another client leaving) then keeps these series
+        await run_in_threadpool(bridge.watch, new)  # may read stored candles: never on the event loop
+        await ws.send_json({"subscribed": sorted(sub.topics)})
 
 
 async def _send_loop(ws: WebSocket, sub: Any) -> None:

@@ -15,6 +15,7 @@ import uvicorn
 
 from quantumflux.api.app import create_app
 from quantumflux.api.security import load_or_create_token
+from quantumflux.config import check_bind_host
 from quantumflux.services.facade import QuantumFluxService
 
 
@@ -26,7 +27,11 @@ class _QuietServer(uvicorn.Server):
 
 class EmbeddedApi:
     """``start()`` serves the API over ``service`` (the terminal's application facade) on the running asyncio
-    loop; ``stop()`` asks it to finish. The application stays the terminal's: ``close()`` only stops serving."""
+    loop; ``stop()`` asks it to finish. The application stays the terminal's: ``close()`` only stops serving.
+
+    ``start()`` raises :class:`~quantumflux.config.ConfigError` for a non-loopback ``api_host``
+    unless ``api_allow_remote`` is set (the rule ``quantumflux api`` follows).
+    """
 
     def __init__(self, service: QuantumFluxService, token: str | None = None) -> None:
         self.service = service
@@ -50,7 +55,9 @@ class EmbeddedApi:
     def start(self) -> None:
         if self.running:
             return
-        app = create_app(self.service, self.token)
+        allow_remote = self.settings.api_allow_remote
+        check_bind_host(self.settings.api_host, allow_remote)  # the same rule as `quantumflux api`
+        app = create_app(self.service, self.token, allow_remote=allow_remote)
         config = uvicorn.Config(app, host=self.settings.api_host, port=self.settings.api_port, log_level="warning")
         self._server = _QuietServer(config)
         self._task = asyncio.get_event_loop().create_task(self._server.serve())

@@ -1,10 +1,29 @@
-"""Typed request and response bodies (pydantic); they make the OpenAPI schema."""
+"""Typed request and response bodies (pydantic); they make the OpenAPI schema.
+
+Request fields are checked here with the same parsers the services use (timeframes, expiries,
+amounts in whole cents), so a mistake is a 422 naming the field and the reason before anything runs.
+"""
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
+
+from quantumflux.core.model import Timeframe
+from quantumflux.services.trading_result import parse_amount, parse_expiry
+
+
+def _timeframe(value: str | None) -> str | None:
+    if value is not None:
+        Timeframe.parse(value)  # ValueError names the value and the accepted forms
+    return value
+
+
+def _timeframes(values: list[str]) -> list[str]:
+    for value in values:
+        Timeframe.parse(value)
+    return values
 
 
 class Health(BaseModel):
@@ -103,6 +122,17 @@ class TradeIn(BaseModel):
     real: bool = False
     dry_run: bool = False
 
+    @field_validator("amount")
+    @classmethod
+    def _whole_cents(cls, value: float) -> float:
+        return parse_amount(value)  # the page takes whole cents: 1.234 is a mistake, not 1.23
+
+    @field_validator("expiry")
+    @classmethod
+    def _an_expiry(cls, value: str) -> str:
+        parse_expiry(value)
+        return value
+
 
 class FavoritesIn(BaseModel):
     add: list[str] = Field(default_factory=list, max_length=50)
@@ -124,7 +154,10 @@ class BacktestIn(BaseModel):
     expiry: str | None = None
     payout: float = Field(default=92.0, gt=0, le=1000)
     stake: float = Field(default=1.0, gt=0)
-    data: str | None = Field(default=None, description="a data directory or CSV; default: live/stored data")
+    data: str | None = Field(default=None, description="a data directory or CSV inside the data root (or a folder "
+                                                        "in api_data_dirs); default: live/stored data")
+
+    _timeframes = field_validator("timeframe", "expiry")(_timeframe)
 
 
 class AbTestIn(BaseModel):
@@ -134,6 +167,8 @@ class AbTestIn(BaseModel):
     expiry: str | None = None
     payout: float = Field(default=92.0, gt=0, le=1000)
     data: str | None = None
+
+    _timeframes = field_validator("timeframe", "expiry")(_timeframe)
 
 
 class JobOut(BaseModel):
@@ -149,6 +184,8 @@ class CollectorIn(BaseModel):
     timeframes: list[str] = Field(default_factory=lambda: ["1m"], min_length=1, max_length=8)
     assets: list[str] | None = None
 
+    _timeframes = field_validator("timeframes")(_timeframes)
+
 
 class StrategyEnableIn(BaseModel):
     assets: list[str] = Field(min_length=1, max_length=50)
@@ -157,3 +194,5 @@ class StrategyEnableIn(BaseModel):
     mode: Literal["paper", "demo", "real"] = "paper"
     params: dict[str, float | int | str] = Field(default_factory=dict)
     stake: float = Field(default=1.0, gt=0, le=1_000_000)
+
+    _timeframes = field_validator("timeframe", "expiry")(_timeframe)

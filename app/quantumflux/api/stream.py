@@ -1,4 +1,4 @@
-"""WebSocket stream hub: topic subscriptions with bounded per-client queues.
+"""WebSocket stream hub: topic subscriptions (at most :data:`MAX_TOPICS` each) with bounded per-client queues.
 
 A slow client never makes the queue grow without bound: when its queue is full the
 oldest message is dropped and counted; the count is reported to the client in the next
@@ -12,6 +12,11 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
+
+#: Topics one connection may hold; a subscribe past it is refused with an error message.
+MAX_TOPICS = 256
+#: Longest topic accepted (characters).
+MAX_TOPIC_LENGTH = 200
 
 
 @dataclass
@@ -58,6 +63,11 @@ class StreamHub:
     def subscriber_count(self) -> int:
         with self._lock:
             return len(self._subscribers)
+
+    def topics(self) -> set[str]:
+        """Every topic some connected subscriber holds."""
+        with self._lock:
+            return {topic for sub in self._subscribers for topic in sub.topics}
 
     @property
     def dropped_total(self) -> int:

@@ -32,18 +32,23 @@ class StreamBridge:
         service.add_listener(self.on_item)
 
     def watch(self, topics: list[str]) -> None:
-        """Start computing candle topics that a client subscribed to."""
-        for topic in topics:
-            parts = topic.split(":")
-            if parts[0] == "candles" and len(parts) == 3:
-                try:
-                    seconds = Timeframe.parse(parts[2]).seconds
-                except ValueError:
-                    continue
-                with self._lock:
-                    self._watched.add((parts[1], seconds))
-                self._service.market.read(lambda state, a=parts[1], s=seconds: state.view_for(a, s).take_closed(
-                    CONSUMER))
+        """Start computing candle topics that a client subscribed to (may read stored candles: call off the loop)."""
+        for series in filter(None, map(_candle_series, topics)):
+            with self._lock:
+                self._watched.add(series)
+            self._service.market.read(lambda state, s=series: state.view_for(*s).take_closed(CONSUMER))
+
+    def prune(self, topics: set[str]) -> None:
+        """Stop computing candle series that no topic in ``topics`` (every subscriber's) asks for."""
+        wanted = set(filter(None, map(_candle_series, topics)))
+        with self._lock:
+            self._watched &= wanted
+
+    @property
+    def watched_count(self) -> int:
+        """Candle series (asset, timeframe) computed for subscribers."""
+        with self._lock:
+            return len(self._watched)
 
     def on_item(self, item: Any) -> None:
         hub = self._hub
@@ -77,3 +82,14 @@ class StreamBridge:
                 self._hub.publish(topic, {"closed": candle_dict(candle)})
             if forming is not None:
                 self._hub.publish(topic, {"forming": candle_dict(forming)})
+
+
+def _candle_series(topic: str) -> tuple[str, int] | None:
+    """``candles:ASSET:TF`` → ``(ASSET, seconds)``; None for any other topic."""
+    parts = topic.split(":")
+    if parts[0] != "candles" or len(parts) != 3:
+        return None
+    try:
+        return parts[1], Timeframe.parse(parts[2]).seconds
+    except ValueError:
+        return None

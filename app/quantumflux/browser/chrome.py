@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from quantumflux.config import is_loopback_host
+
 log = logging.getLogger(__name__)
 
 #: Names tried on PATH, in order.
@@ -110,7 +112,22 @@ def browser_flags(port: int, profile: Path, headless: bool = False, url: str | N
 # ------------------------------------------------------------------ DevTools HTTP
 
 
+_warned_remote: set[tuple[str, int]] = set()
+
+
+def warn_if_remote(host: str, port: int) -> None:
+    """Log once per endpoint that DevTools on another machine is reachable by anyone (it has no authentication)."""
+    if is_loopback_host(host) or (host, port) in _warned_remote:
+        return
+    _warned_remote.add((host, port))
+    log.warning("DevTools at %s:%d is not on this machine. Chrome's remote debugging has no authentication: "
+                "anyone who can reach that port controls the browser and its logged-in broker session. "
+                "Prefer an SSH tunnel (ssh -L %d:127.0.0.1:%d HOST) and --attach 127.0.0.1:%d.",
+                host, port, port, port, port)
+
+
 def _get_json(host: str, port: int, path: str, timeout: float) -> Any:
+    warn_if_remote(host, port)  # every DevTools contact starts here
     with urllib.request.urlopen(f"http://{host}:{port}{path}", timeout=timeout) as response:  # noqa: S310
         return json.loads(response.read().decode("utf-8"))
 

@@ -72,11 +72,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             func = _default_headless
         else:
             func = _default_terminal
+    from quantumflux.config import ConfigError
+
     try:
         return int(func(args) or 0)
     except CommandError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.code
+    except ConfigError as exc:  # a bad config.json, QF_* variable or flag value, wherever it is read
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
 

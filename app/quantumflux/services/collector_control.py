@@ -45,7 +45,7 @@ class CollectorControl:
                 return
             store = ChunkedCsvStore(directory or self.settings.realtime_dir, session_start=self._clock(),
                                     candles_per_file=self.settings.candles_per_file,
-                                    ticks_per_file=self.settings.ticks_per_file)
+                                    ticks_per_file=self.settings.ticks_per_file, fsync=self.settings.csv_fsync)
             self._store = store
             self._collector = Collector(self.hub, store, options, on_history=on_history, clock=self._clock).start()
 

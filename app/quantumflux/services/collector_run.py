@@ -68,6 +68,8 @@ class CollectConfig:
     browser_timeout: float = 5.0
     candles_per_file: int = 100
     ticks_per_file: int = 1000
+    #: When rows reach the disk itself (Settings.csv_fsync): chunk, row or off.
+    csv_fsync: str = "chunk"
 
 
 class BrowserSource:
@@ -176,7 +178,8 @@ class CollectorSession:
         self.config = config
         self._clock = clock
         self.settings = replace(settings or Settings(), chrome_host=config.host, chrome_port=config.port,
-                                candles_per_file=config.candles_per_file, ticks_per_file=config.ticks_per_file)
+                                candles_per_file=config.candles_per_file, ticks_per_file=config.ticks_per_file,
+                                csv_fsync=config.csv_fsync)
         self.source = BrowserSource(config, clock)
         self.app: Application | None = None
         self._frame_writer: Any = None
@@ -218,7 +221,7 @@ class CollectorSession:
             self._frame_writer = _open_frame_writer(config.save_frames)
             self.source.hub.add_raw_listener(self._save_frame)
         if config.history_dir is not None:
-            self.history = HistoryStore(config.history_dir, session_start=self._clock())
+            self.history = HistoryStore(config.history_dir, session_start=self._clock(), fsync=config.csv_fsync)
         self.app.connect(self.source, trading=False)  # starts the capture
         assert self.app.collector is not None
         self.app.collector.start(options=config.options, directory=config.data_dir, on_history=self._save_history)

@@ -207,7 +207,7 @@ class QuantumFluxService:
         if hub is not None and ticks:
             capture = hub.capture
             return arrays, f"live session {capture.host}:{capture.port} ({ticks} live ticks) + CSV history"
-        return arrays, f"CSV history {self.settings.output_dir} (no live ticks for this asset)"
+        return arrays, f"CSV history {self.settings.output_dir} and sample data (no live ticks for this asset)"
 
     def trades(self, status: str | None = None) -> list[dict[str, Any]]:
         statuses = None if status in (None, "", "all") else {
@@ -256,14 +256,11 @@ class QuantumFluxService:
     def start_backtest(self, *, asset: str, strategy: str, timeframe: str = "1m", params: dict | None = None,
                        expiry: str | int | None = None, payout: float = 92.0, stake: float = 1.0,
                        data: str | None = None) -> Job:
-        from quantumflux.core.backtest import BacktestConfig
         from quantumflux.services.backtesting import StrategySpec, run_one, summary
 
-        arrays = self._arrays_for(asset, timeframe, data)
-        tf = timeframe_of(timeframe).seconds
-        config = BacktestConfig(timeframe=tf, expiry=timeframe_of(expiry, "expiry").seconds if expiry else tf,
-                                payout=payout, stake=stake)
         spec = StrategySpec(strategy, params or {})
+        config = self._backtest_config([spec], timeframe, expiry, payout=payout, stake=stake)
+        arrays = self._arrays_for(asset, timeframe, data)
 
         def work(progress: Callable[[int, int], None]) -> dict[str, Any]:
             progress(0, 1)
@@ -274,15 +271,16 @@ class QuantumFluxService:
 
     def start_abtest(self, *, asset: str, strategies: list[str], timeframe: str = "1m",
                      expiry: str | int | None = None, payout: float = 92.0, data: str | None = None) -> Job:
-        from quantumflux.core.backtest import BacktestConfig
         from quantumflux.services.backtesting import StrategySpec, ab_test
 
         if len(strategies) < 2:
             raise ServiceError("an A/B test needs at least two strategies")
+        try:
+            specs = [StrategySpec.parse(s) for s in strategies]
+        except ValueError as exc:
+            raise ServiceError(str(exc)) from exc
+        config = self._backtest_config(specs, timeframe, expiry, payout=payout)
         arrays = self._arrays_for(asset, timeframe, data)
-        tf = timeframe_of(timeframe).seconds
-        config = BacktestConfig(timeframe=tf, expiry=timeframe_of(expiry, "expiry").seconds if expiry else tf, payout=payout)
-        specs = [StrategySpec.parse(s) for s in strategies]
 
         def work(progress: Callable[[int, int], None]) -> Any:
             from quantumflux.services.backtesting import summary
@@ -295,7 +293,13 @@ class QuantumFluxService:
 
     def _arrays_for(self, asset: str, timeframe: str | int, data: str | None) -> CandleArrays:
         if data:
-            return self._load(asset, timeframe_of(timeframe), data)
+            from quantumflux.services.data_paths import DataPathError, confine_data_path
+
+            try:
+                path = confine_data_path(self.settings, data)
+            except DataPathError as exc:
+                raise ServiceError(str(exc), 403) from exc
+            return self._load(asset, timeframe_of(timeframe), path)
         arrays, _, _ = self._view(asset, timeframe)
         return arrays
 
@@ -404,14 +408,33 @@ class QuantumFluxService:
         seconds = timeframe_of(period, "period").seconds if period is not None else None
 
         def work(t: TradingSession) -> dict[str, Any]:
-            row = page_actions.find_asset(t.page, symbol)
+            known = t.view.asset(symbol)
+            row = page_actions.find_asset(t.page, known.symbol if known else symbol, known.label if known else None)
             if row is None:
                 raise ServiceError(f"asset {symbol!r} is not in the page's asset list", 404)
+            before = self.market.read(lambda state: state.page_choice)
             t.switch_page(row.symbol, seconds)
-            return {"asset": row.symbol, "label": page_actions.current_asset_label(t.page),
-                    "period": page_actions.current_period(t.page)}
+            label = page_actions.current_asset_label(t.page)
+            shown = known.symbol if known else self._page_symbol(label, before) or row.symbol
+            return {"asset": shown, "label": label, "period": page_actions.current_period(t.page)}
 
         return self._page_call(work)
+
+    def _page_symbol(self, label: str, before: Any, wait: float = 3.0) -> str | None:
+        """The broker's symbol of the asset the page shows: the page lists labels only, but names the symbol in
+        the ``changeSymbol`` it sends when it switches (or the broker's asset list has the label)."""
+        from quantumflux.services.trading_events import asset_key
+
+        def read(state: MarketState) -> str | None:
+            choice = state.page_choice
+            if choice is not None and (choice != before or asset_key(choice.asset) == asset_key(label)):
+                return choice.asset
+            return next((a.symbol for a in state.assets.values() if asset_key(a.label) == asset_key(label)), None)
+
+        deadline = time.monotonic() + wait
+        while (found := self.market.read(read)) is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return found
 
     def doctor(self) -> dict[str, Any]:
         """Every selector of the selectors file checked on the live page."""
@@ -471,3 +494,25 @@ class QuantumFluxService:
     def running_strategies(self) -> list[dict[str, Any]]:
         runner = self.app.runner
         return [] if runner is None else [s.to_dict() for s in runner.status()]
+
+    def _backtest_config(self, specs: list[Any], timeframe: str | int, expiry: str | int | None,
+                         **options: float) -> Any:
+        """The run's config once its timeframe, expiry and strategies are known good (ServiceError otherwise)."""
+        from quantumflux.core.backtest import BacktestConfig
+
+        tf = timeframe_of(timeframe).seconds
+        try:
+            config = BacktestConfig(timeframe=tf, expiry=timeframe_of(expiry, "expiry").seconds if expiry else tf,
+                                    **options)
+        except ValueError as exc:
+            raise ServiceError(str(exc)) from exc
+        registry = self.app.registry
+        for spec in specs:  # a wrong name or parameter is the caller's mistake, not a failed job
+            try:
+                registry.create(spec.name, dict(spec.params))
+            except KeyError as exc:
+                raise ServiceError(f"unknown strategy {spec.name!r}; known: {', '.join(registry.names())}",
+                                   404) from exc
+            except ValueError as exc:
+                raise ServiceError(str(exc)) from exc
+        return config

@@ -5,7 +5,9 @@ capture's receive times as the clock: after each frame the book is advanced to t
 receive time minus a small grace (ticks delayed in transit still land in their candle). Live
 ticks go to the tick files, candles the book closes go to the candle files (the first,
 partial candle of each asset is dropped, as live), broker history goes to the history store
-and is merged into the book. At the end the stores are flushed; the candle still forming at
+and is merged into the book. Bad items are skipped and counted, never fatal: unreadable capture
+lines (``unreadable_lines``, e.g. a NaN or negative receive time), malformed payload rows
+(``malformed``) and rows no file can hold (``skipped_invalid``). At the end the stores are flushed; the candle still forming at
 the last frame is not written (its period never ended on the capture's clock).
 """
 
@@ -42,6 +44,8 @@ class ReplaySummary:
     candles: int = 0
     history_candles: int = 0
     skipped_partial: int = 0
+    #: Ticks, candles and history candles no file can hold (an asset symbol too long for a file name).
+    skipped_invalid: int = 0
     rejected_history: int = 0
     files_written: int = 0
     #: Files this replay created, relative to the output directory.
@@ -67,6 +71,8 @@ class ReplaySummary:
             f"ticks:         {self.ticks}",
             f"candles:       {self.candles} written ({self.skipped_partial} partial first candles dropped)",
             f"history:       {self.history_candles} candles saved",
+            *([f"not stored:    {self.skipped_invalid} rows (asset names too long for a file name)"]
+              if self.skipped_invalid else []),
             f"files written: {self.files_written}",
         ]
 
@@ -159,10 +165,12 @@ class _Run:
             self.store.close()
             self.summary.candles = stats.candles_written
             self.summary.skipped_partial = stats.skipped_partial
+            self.summary.skipped_invalid += stats.skipped_invalid
             self.summary.files_written += self.store.stats.files_written
         if self.history is not None:
             self.history.close()
             self.summary.files_written += self.history.stats.files_written
+            self.summary.skipped_invalid += self.history.stats.skipped_invalid
         if self.output.is_dir():
             new = set(self.output.rglob("*.csv")) - self.existing
             self.summary.files = sorted(str(path.relative_to(self.output)) for path in new)

@@ -3,7 +3,8 @@
 ``websockets`` hands every request to :func:`route` before the WebSocket handshake; a returned
 response ends the request, ``None`` lets the handshake proceed (only for ``/socket.io/``).
 Request bodies are not accepted by the HTTP parser, so control parameters travel in the query
-string (``POST /control/faults?drop_after=30&malformed=0.01``).
+string (``POST /control/faults?drop_after=30&malformed=0.01``) of a POST that says
+``Content-Type: application/json`` (see :func:`_foreign_page`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from urllib.parse import parse_qsl, urlsplit
 from websockets.datastructures import Headers
 from websockets.http11 import Request, Response
 
+from quantumflux.config import host_name, is_loopback_host
 from quantumflux.resource_files import resource_path
 
 if TYPE_CHECKING:
@@ -67,6 +69,9 @@ def route(broker: PracticeBroker, connection: ServerConnection, request: Request
     if path.startswith("/control/"):
         if not is_loopback(connection):
             return text_response(403, "the control endpoint only answers loopback clients")
+        refusal = _foreign_page(request, method)
+        if refusal is not None:
+            return refusal
         return _control(broker, method, path, query)
     if method != "GET":
         return text_response(405, f"{method} is not allowed here")
@@ -96,6 +101,28 @@ def _file(parts: tuple[str, ...]) -> Response:
     if content_type.startswith("text/") or content_type in ("application/javascript", "application/json"):
         content_type += "; charset=utf-8"
     return response(200, path.read_bytes(), content_type)
+
+
+def _foreign_page(request: Request, method: str) -> Response | None:
+    """Refuse what a web page in the user's browser could send to the control API; None when it is fine.
+
+    A page may POST ``text/plain`` (or a form) to any loopback port without asking, so a control POST
+    must say ``Content-Type: application/json``, which a page on another origin can only send after a
+    CORS preflight the broker never grants. The ``Host`` must be a loopback name (a page that rebinds
+    its own DNS name to 127.0.0.1 still sends its name) and an ``Origin``, when sent, must be the broker's.
+    """
+    headers = request.headers
+    host = headers.get("Host", "")
+    if host and not is_loopback_host(host_name(host)):
+        return text_response(403, f"the control endpoint answers loopback host names only, not {host!r}")
+    origin = headers.get("Origin")
+    if origin is not None and origin != f"http://{host}":
+        return text_response(403, f"the control endpoint refuses requests from another origin ({origin!r})")
+    content_type = headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
+    if method == "POST" and content_type != "application/json":
+        return text_response(415, "control POSTs need Content-Type: application/json (parameters go in the query "
+                                  "string), so that no web page can send them")
+    return None
 
 
 def _control(broker: PracticeBroker, method: str, path: str, query: dict[str, str]) -> Response:

@@ -28,6 +28,7 @@ from quantumflux.sim.wire import (
     load_history_payload,
     noise_messages,
     tick_messages,
+    valid_period,
 )
 
 log = logging.getLogger(__name__)
@@ -92,7 +93,7 @@ class MarketBehaviour:
         elif name in ("loadHistoryPeriod", "loadHistoryPeriodFast"):
             request = payload if isinstance(payload, dict) else {}
             self._answer_in_thread(client, name, load_history_payload, self.prices, request, time.time(), self.epoch,
-                                   self.clock_offset)
+                                   self.clock_offset, on_error=lambda reason: _history_error(request, reason))
         elif name == "openOrder":
             self._on_open_order(client, payload)
 
@@ -124,20 +125,27 @@ class MarketBehaviour:
         if not isinstance(payload, dict) or payload.get("asset") not in self._by_symbol:
             return
         period = payload.get("period", 60)
-        if not isinstance(period, int) or isinstance(period, bool) or period <= 0:
+        if not valid_period(period):
             return
         self._answer_in_thread(client, "updateHistoryNewFast", history_payload, self.prices, payload["asset"],
                                period, time.time(), self.history_seconds, self.epoch, self.clock_offset)
 
-    def _answer_in_thread(self, client: ClientConnection, name: str, build: Callable[..., Any], *args: Any) -> None:
-        """Build a (possibly large) history answer off the loop so the tick stream never stalls."""
+    def _answer_in_thread(self, client: ClientConnection, name: str, build: Callable[..., Any], *args: Any,
+                          on_error: Callable[[str], Any] | None = None) -> None:
+        """Build a (possibly large) history answer off the loop so the tick stream never stalls.
+
+        A request that cannot be answered gets ``on_error(reason)`` as its answer (when given), never a dead task.
+        """
 
         async def answer() -> None:
             try:
                 data = await asyncio.to_thread(build, *args)
-            except (ValueError, KeyError, TypeError) as exc:
+            except Exception as exc:  # noqa: BLE001 - any bad request (10**400 included) gets its reply
                 log.info("sim: bad %s request: %s", name, exc)
-                return
+                if on_error is None:
+                    return
+                data = on_error(str(exc) if isinstance(exc, ValueError | KeyError | TypeError)
+                                else f"cannot answer this request ({type(exc).__name__})")
             client.send(self._message(name, data))
 
         self._keep(asyncio.get_running_loop().create_task(answer()))
@@ -247,3 +255,10 @@ class MarketBehaviour:
                 for client in clients:
                     for message in messages:
                         client.send(message)
+
+
+def _history_error(request: dict[str, Any], reason: str) -> dict[str, Any]:
+    """The answer to a ``loadHistoryPeriod`` the broker cannot serve: no data, the reason, ``index`` echoed."""
+    asset, period = request.get("asset"), request.get("period")
+    return {"asset": asset if isinstance(asset, str) else None, "index": request.get("index"),
+            "period": period if valid_period(period) else None, "data": [], "error": reason}

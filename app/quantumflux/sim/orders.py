@@ -143,7 +143,7 @@ class OrderDesk:
             request_id=payload.get("requestId"),
             asset=str(asset_name),
             direction=str(payload.get("action", payload.get("command", ""))),
-            amount=amount if isinstance(amount, int | float) and not isinstance(amount, bool) else float("nan"),
+            amount=_number(amount),
             expiry=_number(payload.get("time")),
             is_demo=is_demo,
             status="failed",
@@ -256,6 +256,10 @@ def _profit(entry: LedgerEntry, close_price: float) -> float:
 
 
 def _number(value: Any) -> float:
+    """A request number as a float; NaN (refused by the checks) for anything else, ``10**400`` included."""
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:
+            return float("nan")
     return float("nan")

@@ -27,6 +27,8 @@ TICK_MERGE_SHARE = 0.15
 HISTORY_TICK_SECONDS = 300.0
 #: Largest span a ``loadHistoryPeriod`` request may ask for (seconds).
 MAX_LOAD_SPAN = 2 * 86400.0
+#: Longest candle period a history request may ask for (seconds): a week.
+MAX_PERIOD = 7 * 86400
 
 
 def event(name: str, payload: Any = None, binary: bool = False) -> Message:
@@ -94,12 +96,12 @@ def load_history_payload(
     """
     asset = request.get("asset")
     period = request.get("period")
-    if not isinstance(asset, str) or not isinstance(period, int) or isinstance(period, bool) or period <= 0:
-        raise ValueError("loadHistoryPeriod needs an asset name and a positive whole period")
-    end = request.get("time", now + clock_offset)
-    end = min(float(end) / 1000.0 if float(end) > 1e12 else float(end), now + clock_offset)
+    if not isinstance(asset, str) or not valid_period(period):
+        raise ValueError(f"loadHistoryPeriod needs an asset name and a whole period of 1 to {MAX_PERIOD} seconds")
+    end = _finite(request.get("time", now + clock_offset), "time")
+    end = min(end / 1000.0 if end > 1e12 else end, now + clock_offset)
     offset = request.get("offset")
-    span = float(offset) if isinstance(offset, int | float) and offset > 0 else 100.0 * period
+    span = _finite(offset, "offset") if isinstance(offset, int | float) and offset > 0 else 100.0 * period
     start = max(floor_time + clock_offset, (end - min(span, MAX_LOAD_SPAN)) // period * period)
     times, values = _broker_ticks(prices, asset, start, end, clock_offset)
     data = [
@@ -107,6 +109,22 @@ def load_history_payload(
         for t, o, c, h, lo in candles_from_ticks(times, values, period)
     ]
     return {"asset": asset, "index": request.get("index"), "period": period, "data": data}
+
+
+def valid_period(period: Any) -> bool:
+    """A candle period a history request may ask for: a whole number of seconds, 1 to :data:`MAX_PERIOD`."""
+    return isinstance(period, int) and not isinstance(period, bool) and 0 < period <= MAX_PERIOD
+
+
+def _finite(value: Any, name: str) -> float:
+    """A request number as a finite float; ValueError (not OverflowError) for ``10**400``, NaN or text."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError(f"{name} must be a number of seconds, got {str(value)[:40]}") from None
+    if number != number or number in (float("inf"), float("-inf")):
+        raise ValueError(f"{name} must be a finite number of seconds")
+    return number
 
 
 def _broker_ticks(

@@ -7,13 +7,16 @@ Layout under the realtime directory::
     1M_tick_data/<ASSET>_ticks_<session>_part001.csv   timestamp,asset,price
 
 Every row is written as one complete line and flushed to the OS as it is produced, so a
-``kill -9`` leaves every file parseable. On start each series scans its existing files:
+``kill -9`` leaves every file parseable. ``fsync`` says when rows also reach the disk itself
+(power loss, a kernel crash): ``"chunk"`` (the default) fsyncs each part file and its directory
+as the part is closed, by rotation or by ``close()``; ``"row"`` fsyncs every row; ``"off"`` never. On start each series scans its existing files:
 a torn last line is cut off, the last written timestamp becomes a watermark below which
 nothing is written again, and writing continues in a new part file.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import threading
@@ -26,6 +29,7 @@ from quantumflux.core.model import Candle, Tick, Timeframe
 from quantumflux.storage.files import (
     CANDLE_HEADER,
     TICK_HEADER,
+    AssetNameError,
     FileName,
     StoreNotWritableError,
     candle_line,
@@ -38,13 +42,25 @@ from quantumflux.storage.files import (
     tail_lines,
 )
 
+log = logging.getLogger(__name__)
+
 TICK_DIR = "1M_tick_data"
+#: ``fsync`` modes: when written rows are forced to the disk.
+FSYNC_MODES = ("chunk", "row", "off")
 _STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{3})?Z,")
 
 
 def candle_dir_name(timeframe: Timeframe | int) -> str:
     """``1M_candle_data`` for 1m, ``5M_candle_data`` for 5m, ``5S_candle_data`` for 5s."""
     return f"{Timeframe.parse(timeframe).label}_candle_data"
+
+
+def fsync_mode(value: str | bool) -> str:
+    """``"chunk"``, ``"row"`` or ``"off"``; ``True`` means ``"row"`` and ``False`` ``"off"`` (older callers)."""
+    mode = ("row" if value else "off") if isinstance(value, bool) else str(value)
+    if mode not in FSYNC_MODES:
+        raise ValueError(f"fsync must be one of {', '.join(FSYNC_MODES)}, got {value!r}")
+    return mode
 
 
 def ensure_writable(directory: Path) -> None:
@@ -70,6 +86,8 @@ class StoreStats:
     skipped_duplicate: int
     repaired_files: int
     current_files: tuple[Path, ...]
+    #: Rows no file can hold: an asset symbol too long for a file name, a time outside the calendar.
+    skipped_invalid: int = 0
 
 
 class SeriesWriter:
@@ -86,7 +104,7 @@ class SeriesWriter:
         header: str,
         rows_per_file: int,
         *,
-        fsync: bool = False,
+        fsync: str | bool = "chunk",
         unique_times: bool = True,
         ordered: bool = True,
     ) -> None:
@@ -96,7 +114,7 @@ class SeriesWriter:
         self.name = name
         self.header = header
         self.rows_per_file = rows_per_file
-        self.fsync = fsync
+        self.fsync = fsync_mode(fsync)
         self.unique_times = unique_times
         self.ordered = ordered  # False: the caller de-duplicates (history arrives in any order)
         self.handle: TextIO | None = None
@@ -159,7 +177,7 @@ class SeriesWriter:
         try:
             self.handle.write(line + "\n")
             self.handle.flush()
-            if self.fsync:
+            if self.fsync == "row":
                 os.fsync(self.handle.fileno())
         except OSError as exc:  # disk full, volume gone …: drop the file; a retry starts a new part
             self._abandon()
@@ -209,14 +227,23 @@ class SeriesWriter:
                 pass  # the buffered remainder cannot be written either; the loader skips a torn line
 
     def flush(self) -> None:
+        """Flush and fsync the open part now (whatever the mode)."""
         if self.handle is not None:
             self.handle.flush()
             os.fsync(self.handle.fileno())
 
     def close(self) -> None:
-        if self.handle is not None:
-            self.handle.close()
-            self.handle = None
+        """Close the open part; unless the mode is ``off``, fsync it and its directory first."""
+        handle, self.handle = self.handle, None
+        if handle is None:
+            return
+        try:
+            if self.fsync != "off":
+                handle.flush()
+                os.fsync(handle.fileno())
+                _fsync_directory(self.directory)
+        finally:
+            handle.close()
 
 
 class ChunkedCsvStore:
@@ -235,16 +262,17 @@ class ChunkedCsvStore:
         session_start: float,
         candles_per_file: int = 100,
         ticks_per_file: int = 1000,
-        fsync: bool = False,
+        fsync: str | bool = "chunk",
     ) -> None:
         self.root = Path(root)
         self.session = session_stamp(session_start)
         self.candles_per_file = candles_per_file
         self.ticks_per_file = ticks_per_file
-        self.fsync = fsync
+        self.fsync = fsync_mode(fsync)
         self._writers: dict[tuple[str, int], SeriesWriter] = {}
         self._lock = threading.Lock()
-        self._candles = self._ticks = self._partial = self._duplicates = 0
+        self._candles = self._ticks = self._partial = self._duplicates = self._invalid = 0
+        self._refused: set[str] = set()  # assets that cannot name a file (warned once each)
         self._closed_files = 0
         self._closed_repairs = 0
         ensure_writable(self.root)
@@ -252,14 +280,17 @@ class ChunkedCsvStore:
     # ---------------------------------------------------------------- writing
 
     def write_candle(self, candle: Candle) -> bool:
-        """Append a closed candle; False when skipped (partial, or already written)."""
+        """Append a closed candle; False when skipped (partial, already written, or invalid: counted)."""
         with self._lock:
             if candle.partial:
                 self._partial += 1
                 return False
             timeframe = Timeframe(int(candle.timeframe))
             writer = self._writer(candle.asset, timeframe.seconds)
-            stamp = format_time(candle.time)
+            stamp = _stamp(candle.time, millis=False)
+            if writer is None or stamp is None:
+                self._invalid += 1
+                return False
             if writer.write(stamp, candle_line(stamp, candle)):
                 self._candles += 1
                 return True
@@ -267,10 +298,13 @@ class ChunkedCsvStore:
             return False
 
     def write_tick(self, tick: Tick) -> bool:
-        """Append one tick; False when skipped as already written before a restart."""
+        """Append one tick; False when skipped (already written before a restart, or invalid: counted)."""
         with self._lock:
             writer = self._writer(tick.asset, 0)
-            stamp = format_time(tick.time, millis=True)
+            stamp = _stamp(tick.time, millis=True)
+            if writer is None or stamp is None:
+                self._invalid += 1
+                return False
             line = f"{stamp},{_csv_field(tick.asset)},{format_price(tick.price)}"
             if writer.write(stamp, line):
                 self._ticks += 1
@@ -282,10 +316,19 @@ class ChunkedCsvStore:
         """Append many ticks; returns how many were written."""
         return sum(1 for tick in ticks if self.write_tick(tick))
 
-    def _writer(self, asset: str, seconds: int) -> SeriesWriter:
+    def _writer(self, asset: str, seconds: int) -> SeriesWriter | None:
+        """The series' writer; None for an asset that cannot name a file (logged once, never raised)."""
         key = (asset, seconds)
         writer = self._writers.get(key)
         if writer is None:
+            if asset in self._refused:
+                return None
+            try:
+                FileName(asset, Timeframe(seconds) if seconds else None, self.session, 1).render()
+            except AssetNameError as exc:
+                self._refused.add(asset)
+                log.warning("not storing ticks or candles of this asset: %s", exc)
+                return None
             if seconds == 0:
                 directory, name = self.root / TICK_DIR, FileName(asset, None, self.session, 1)
                 writer = SeriesWriter(directory, name, TICK_HEADER, self.ticks_per_file,
@@ -307,10 +350,9 @@ class ChunkedCsvStore:
                 writer.flush()
 
     def close(self) -> None:
-        """Flush and close every file. The store can be written again afterwards (new parts)."""
+        """Close every file (fsynced unless ``fsync="off"``). The store can be written again afterwards (new parts)."""
         with self._lock:
             for writer in self._writers.values():
-                writer.flush()
                 writer.close()
                 self._closed_files += writer.files_written
                 self._closed_repairs += writer.repaired_files
@@ -336,7 +378,32 @@ class ChunkedCsvStore:
                 skipped_duplicate=self._duplicates,
                 repaired_files=self._closed_repairs + sum(w.repaired_files for w in writers),
                 current_files=tuple(w.path for w in writers if w.handle is not None and w.path is not None),
+                skipped_invalid=self._invalid,
             )
+
+
+def _fsync_directory(directory: Path) -> None:
+    """Make a new part's name durable too (POSIX; a no-op where directories cannot be opened)."""
+    if os.name != "posix":
+        return
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some file systems refuse fsync on a directory; the file itself is synced
+    finally:
+        os.close(fd)
+
+
+def _stamp(t: float, millis: bool) -> str | None:
+    """``format_time`` or None for a time no calendar date can show (NaN, 1e300, before year 1)."""
+    try:
+        return format_time(t, millis=millis)
+    except (OverflowError, ValueError, OSError):
+        return None
 
 
 def _csv_field(text: str) -> str:

@@ -17,6 +17,10 @@ from pathlib import Path
 
 from quantumflux.core.model import Candle, Timeframe
 
+#: Longest file-name-encoded asset part: the longest name (``.<asset>_ticks_<session>_part999.csv.tmp``)
+#: then stays under the 255-byte limit of common file systems.
+MAX_ASSET_NAME = 200
+
 CANDLE_HEADER = "timestamp,open,high,low,close,volume"
 TICK_HEADER = "timestamp,asset,price"
 TICKS_TAG = "ticks"
@@ -26,6 +30,10 @@ _NAME_RE = re.compile(
     r"^(?P<asset>.+)_(?P<tf>\d+[smhdw]|ticks)_(?P<session>\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2})"
     r"_part(?P<part>\d{3,})\.csv$"
 )
+
+
+class AssetNameError(ValueError):
+    """An asset symbol that cannot name a file (empty, or too long once encoded)."""
 
 
 class StoreNotWritableError(OSError):
@@ -43,7 +51,7 @@ class StoreNotWritableError(OSError):
 def encode_asset(asset: str) -> str:
     """Asset symbol → file-name-safe text (reversible, see module docstring)."""
     if not asset:
-        raise ValueError("asset symbol is empty")
+        raise AssetNameError("asset symbol is empty")
     out = []
     for index, char in enumerate(asset):
         if _SAFE.fullmatch(char) and not (index == 0 and char == "."):
@@ -87,8 +95,13 @@ class FileName:
         return self.timeframe is None
 
     def render(self) -> str:
+        """The file name; AssetNameError when the asset cannot name a file."""
         tag = TICKS_TAG if self.timeframe is None else str(self.timeframe)
-        return f"{encode_asset(self.asset)}_{tag}_{self.session}_part{self.part:03d}.csv"
+        asset = encode_asset(self.asset)
+        if len(asset) > MAX_ASSET_NAME:
+            raise AssetNameError(f"asset symbol too long for a file name ({len(asset)} characters encoded, "
+                                 f"at most {MAX_ASSET_NAME}): {self.asset[:40]!r}…")
+        return f"{asset}_{tag}_{self.session}_part{self.part:03d}.csv"
 
 
 def parse_file_name(name: str) -> FileName | None:

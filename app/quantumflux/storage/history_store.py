@@ -8,22 +8,26 @@ any earlier session) is skipped: the first stored value of a candle is kept.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from quantumflux.core.model import Candle, Timeframe
-from quantumflux.storage.csv_store import SeriesWriter, ensure_writable
+from quantumflux.storage.csv_store import SeriesWriter, ensure_writable, fsync_mode
 from quantumflux.storage.files import (
     CANDLE_HEADER,
+    AssetNameError,
     FileName,
     candle_line,
     format_time,
     parse_file_name,
     session_stamp,
 )
-from quantumflux.storage.loader import read_file
+from quantumflux.storage.loader import UnknownLayoutError, read_file
+
+log = logging.getLogger(__name__)
 
 
 def history_dir_name(timeframe: Timeframe | int | str) -> str:
@@ -39,19 +43,23 @@ class HistoryStats:
     skipped_existing: int
     skipped_open: int
     files_written: int
+    #: Candles of an asset whose symbol cannot name a file.
+    skipped_invalid: int = 0
 
 
 class HistoryStore:
     """De-duplicating writer for broker history candles. Thread-safe."""
 
-    def __init__(self, root: Path, *, session_start: float, rows_per_file: int = 1000) -> None:
+    def __init__(self, root: Path, *, session_start: float, rows_per_file: int = 1000,
+                 fsync: str | bool = "chunk") -> None:
         self.root = Path(root)
         self.session = session_stamp(session_start)
         self.rows_per_file = rows_per_file
+        self.fsync = fsync_mode(fsync)  # as the live store: each part fsynced when closed by default
         self._known: dict[tuple[str, int], set[str]] = {}
         self._writers: dict[tuple[str, int], SeriesWriter] = {}
         self._lock = threading.Lock()
-        self._written = self._existing = self._open = self._closed_files = 0
+        self._written = self._existing = self._open = self._closed_files = self._invalid = 0
         ensure_writable(self.root)
 
     def save(self, asset: str, timeframe: Timeframe | int | str, candles: Iterable[Candle],
@@ -63,6 +71,13 @@ class HistoryStore:
         """
         tf = Timeframe.parse(timeframe)
         with self._lock:
+            try:
+                FileName(asset, tf, self.session, 1).render()
+            except AssetNameError as exc:  # a symbol no file can be named after: skipped, counted
+                candles = list(candles)
+                self._invalid += len(candles)
+                log.warning("not saving %d history candle(s): %s", len(candles), exc)
+                return 0
             known = self._known_times(asset, tf)
             writer = self._writer(asset, tf)
             written = 0
@@ -90,7 +105,11 @@ class HistoryStore:
                     parsed = parse_file_name(path.name)
                     if parsed is None or parsed.asset != asset or parsed.timeframe != tf:
                         continue
-                    frame, _ = read_file(path, "candles")
+                    try:
+                        frame, _ = read_file(path, "candles")
+                    except (UnknownLayoutError, OSError) as exc:  # e.g. a torn header: its rows are unknown
+                        log.warning("ignoring %s: %s", path, exc)
+                        continue
                     times.update(format_time(t) for t in frame["time"].tolist())
             self._known[key] = times
         return self._known[key]
@@ -100,20 +119,20 @@ class HistoryStore:
         if key not in self._writers:
             name = FileName(asset, tf, self.session, 1)
             self._writers[key] = SeriesWriter(self.root / history_dir_name(tf), name, CANDLE_HEADER,
-                                              self.rows_per_file, ordered=False)
+                                              self.rows_per_file, fsync=self.fsync, ordered=False)
         return self._writers[key]
 
     @property
     def stats(self) -> HistoryStats:
         with self._lock:
             return HistoryStats(self._written, self._existing, self._open,
-                                self._closed_files + sum(w.files_written for w in self._writers.values()))
+                                self._closed_files + sum(w.files_written for w in self._writers.values()),
+                                self._invalid)
 
     def close(self) -> None:
-        """Flush and close every file; later saves open new parts."""
+        """Close every file (fsynced unless ``fsync="off"``); later saves open new parts."""
         with self._lock:
             for writer in self._writers.values():
-                writer.flush()
                 writer.close()
                 self._closed_files += writer.files_written
             self._writers.clear()

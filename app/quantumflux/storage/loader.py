@@ -12,7 +12,10 @@ Columns are recognised by header name, in any order. Results are pandas DataFram
 UTC ``DatetimeIndex`` named ``timestamp`` plus a float ``time`` column (Unix seconds).
 Candles: ``time, open, high, low, close, volume``; ticks: ``time, asset, price``. Every part
 is concatenated, sorted by time and de-duplicated. A torn or corrupt row is skipped, counted
-in ``df.attrs["skipped_rows"]`` and logged; the rest of the file is kept.
+in ``df.attrs["skipped_rows"]`` and logged; the rest of the file is kept. In a directory, a file
+that cannot be read at all (a torn header, an unknown layout) is skipped, counted in
+``df.attrs["skipped_files"]`` and logged; the other parts of the series are kept. A single file
+asked for by name still raises.
 """
 
 from __future__ import annotations
@@ -76,7 +79,8 @@ def _select_files(path: Path, kind: str, asset: str | None, timeframe: Timeframe
 
 def _load(path: Path, kind: str, asset: str | None, timeframe: Timeframe | None) -> pd.DataFrame:
     files = _select_files(Path(path), kind, asset, timeframe)
-    frames, orders, skipped = [], [], 0
+    frames, orders, skipped, bad_files = [], [], 0, 0
+    one_file = Path(path).is_file()
     batch: list[tuple[int, Path, str, int]] = []  # complete store-layout files, parsed in one go
     own_header = CANDLE_HEADER if kind == "candles" else TICK_HEADER
     for order, file in enumerate(files):
@@ -86,11 +90,18 @@ def _load(path: Path, kind: str, asset: str | None, timeframe: Timeframe | None)
             if complete and ",".join(header) == own_header:
                 batch.append((order, file, body, lines))
                 continue
-        elif parsed is None and not Path(path).is_file() and file_identity(file)[1] is None:
-            header = read_raw(file)[0]
-            if not header or detect_layout(file, header).kind != kind:
-                continue
-        frame, bad = read_file(file, kind)
+        try:
+            if parsed is None and not one_file and file_identity(file)[1] is None:
+                header = read_raw(file)[0]
+                if not header or detect_layout(file, header).kind != kind:
+                    continue
+            frame, bad = read_file(file, kind)
+        except (UnknownLayoutError, OSError) as exc:
+            if one_file:
+                raise
+            bad_files += 1  # e.g. a torn header: this part is unreadable, the series' other parts are not
+            log.warning("skipping %s: %s", file, exc)
+            continue
         frames.append(frame)
         orders.append(np.full(len(frame), order))
         skipped += bad
@@ -104,6 +115,7 @@ def _load(path: Path, kind: str, asset: str | None, timeframe: Timeframe | None)
         frame = frame.drop_duplicates(["time", "asset", "price"], keep="first")
     frame.index = time_index(frame["time"].to_numpy())
     frame.attrs["skipped_rows"] = skipped
+    frame.attrs["skipped_files"] = bad_files
     frame.attrs["files"] = [str(file) for file in files]
     return frame
 

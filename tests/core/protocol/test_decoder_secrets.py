@@ -121,3 +121,52 @@ def test_any_session_string_is_redacted(session, ascii_only, two_frame):
         decoded = json.loads(redact_frame(RawFrame(T0, "s", "out", 1, text)).data[2:])[1]
     assert decoded["session"] == REDACTED
     assert (decoded["isDemo"], decoded["uid"]) == (1, 5)
+
+
+# Real-looking auth frames: the PHP-serialised real-account session, the bare string form, ssid, any key case.
+_PHP = ('a:4:{s:10:\\"session_id\\";s:32:\\"' + SECRET + '\\";s:10:\\"ip_address\\";s:13:\\"93.184.216.34\\";'
+        's:10:\\"user_agent\\";s:70:\\"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/131.0 Safari\\";'
+        's:13:\\"last_activity\\";i:1764000000;}9f1c2d3e4b5a69788796a5b4c3d2e1f0')
+REAL_LOOKING_AUTH = [
+    '42["auth",{"session":"' + _PHP + '","isDemo":0,"uid":84123456,"platform":2,"isFastHistory":true,'
+    '"isOptimized":true}]',
+    '42["auth","' + SECRET + '"]',
+    '42[ "auth" , "' + SECRET + '" ]',
+    '42["auth",{"ssid":"' + SECRET + '","isDemo":1,"uid":7}]',
+    '42["auth",{"SSID":"' + SECRET + '","isDemo":1,"uid":7}]',
+    '42["auth",{"Session":"' + SECRET + '","isDemo":1,"uid":7}]',
+    '42["Auth",{"sessionToken":1,"SESSION" : "' + SECRET + '"}]',
+    '42["auth",12345678901234]',
+]
+
+
+def test_real_looking_auth_frames_never_reach_a_capture_file(tmp_path):
+    path = tmp_path / "capture.jsonl"
+    tick = RawFrame(T0, "s", "in", 1, encode_event("updateStream", [["EURUSD_otc", T0, 1.1]]))
+    frames = [RawFrame(T0, "s", "out", 1, text) for text in REAL_LOOKING_AUTH] + [tick]
+    write_capture(path, frames)
+    written = path.read_text()
+    assert SECRET not in written and "9f1c2d3e4b5a6978" not in written and "93.184.216.34" not in written
+    assert "12345678901234" not in written
+    read_back = list(iter_capture(path))
+    assert read_back[-1] == tick  # other frames are written as they came
+    assert json.loads(read_back[0].data[2:])[1]["uid"] == 84123456  # the rest of the auth object survives
+
+
+def test_two_frame_auth_in_string_form_or_with_ssid_is_redacted(tmp_path):
+    placeholder = '451-["auth",{"_placeholder":true,"num":0}]'
+    frames = [
+        RawFrame(T0, "s", "out", 1, placeholder),
+        RawFrame(T0, "s", "out", 2, base64.b64encode(json.dumps(SECRET).encode()).decode()),
+        RawFrame(T0, "s", "out", 1, placeholder),
+        RawFrame(T0, "s", "out", 2, base64.b64encode(b'{"SSID":"' + SECRET.encode() + b'","isDemo":1}').decode()),
+        RawFrame(T0, "s", "in", 1, '451-["updateStream",{"_placeholder":true,"num":0}]'),
+        RawFrame(T0, "s", "in", 2, base64.b64encode(b'[["EURUSD_otc",1764000000.5,1.1]]').decode()),
+    ]
+    path = tmp_path / "capture.jsonl"
+    write_capture(path, frames)
+    read_back = list(iter_capture(path))
+    decoded = [base64.b64decode(frame.data) for frame in read_back if frame.opcode == 2]
+    assert all(SECRET.encode() not in data for data in decoded)
+    assert json.loads(decoded[1])["isDemo"] == 1
+    assert read_back[5] == frames[5]  # a tick attachment is not touched

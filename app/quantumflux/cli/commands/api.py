@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import errno
+import os
+import socket
+import sys
 
-from quantumflux.cli.main import EXIT_USAGE, CommandError
-from quantumflux.config import is_loopback_host
+from quantumflux.cli.main import EXIT_ERROR, CommandError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -16,7 +19,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--port", type=int, help="port (default from config: 8000)")
     parser.add_argument("--demo", action="store_true", help="serve live data from the practice broker in headless Chromium")
     parser.add_argument("--no-attach", action="store_true", help="do not capture a browser; serve stored data only")
-    parser.add_argument("--allow-remote", action="store_true", help="allow a non-loopback bind address")
+    parser.add_argument("--allow-remote", action="store_true",
+                        help="allow a non-loopback bind address and any Host header (default: config api_allow_remote)")
     parser.add_argument("--cors-origin", action="append", default=[], help="allow this browser origin (repeatable)")
     parser.set_defaults(func=run)
 
@@ -27,26 +31,53 @@ def run(args: argparse.Namespace) -> int:
     if args.action == "token":
         token = load_or_create_token()
         print(token)
-        print(f"(stored in {token_path()}, readable by you only)", flush=True)
+        print(f"(stored in {token_path()}, readable by you only)", file=sys.stderr, flush=True)
         return 0
     import uvicorn
 
     from quantumflux.api.app import create_app
     from quantumflux.cli.commands._app import application
+    from quantumflux.config import check_bind_host
 
-    app = application(overrides={"api_host": args.host, "api_port": args.port})
+    app = application(overrides={"api_host": args.host, "api_port": args.port,
+                                 "api_allow_remote": True if args.allow_remote else None})
     settings = app.settings
-    if not is_loopback_host(settings.api_host) and not args.allow_remote:
+    try:
+        check_bind_host(settings.api_host, settings.api_allow_remote)  # ConfigError: exit 2
+        listener = _listen(settings.api_host, settings.api_port)
+    except BaseException:
         app.close()
-        raise CommandError(f"refusing to bind {settings.api_host}: the API binds loopback unless --allow-remote",
-                           EXIT_USAGE)
+        raise
     try:
         if args.demo or not args.no_attach:
             app.connect(demo=args.demo)
-        api = create_app(app.service, load_or_create_token(), cors_origins=args.cors_origin or None)
+        api = create_app(app.service, load_or_create_token(), cors_origins=args.cors_origin or None,
+                         allow_remote=settings.api_allow_remote)
         print(f"QuantumFlux API on http://{settings.api_host}:{settings.api_port}/ (token: `quantumflux api token`)",
               flush=True)
-        uvicorn.run(api, host=settings.api_host, port=settings.api_port, log_level="warning")
+        # uvicorn serves the socket bound above: its own bind failure would exit 3, our "no browser" code.
+        uvicorn.Server(uvicorn.Config(api, log_level="warning")).run(sockets=[listener])
     finally:
+        listener.close()
         app.close()
     return 0
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """Bind the API's listening socket now, so a taken port is a clear error before anything starts."""
+    try:
+        family = socket.AF_INET6 if ":" in host.strip("[]") else socket.AF_INET
+        listener = socket.socket(family, socket.SOCK_STREAM)
+        if os.name == "posix":
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            listener.bind((host.strip("[]"), port))
+            listener.listen(2048)
+        except BaseException:
+            listener.close()
+            raise
+    except OSError as exc:
+        reason = "the port is in use (another API or program listens there; pick another with --port)" \
+            if exc.errno == errno.EADDRINUSE else (exc.strerror or str(exc))
+        raise CommandError(f"cannot listen on {host}:{port}: {reason}", EXIT_ERROR) from exc
+    return listener

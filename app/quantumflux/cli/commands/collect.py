@@ -98,6 +98,7 @@ def _config(args: argparse.Namespace) -> Any:
         socket_timeout=args.socket_timeout,
         candles_per_file=settings.candles_per_file,
         ticks_per_file=settings.ticks_per_file,
+        csv_fsync=settings.csv_fsync,
     )
 
 

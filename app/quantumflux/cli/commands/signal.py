@@ -54,13 +54,13 @@ def run(args: argparse.Namespace) -> int:
         with live_application(args, trading=False, socket_timeout=None, strategy_dirs=args.strategies_dir) as app:
             if _wait_for_ticks(app, args.asset, args.wait):
                 report = ask(app.service, None)
-    if report is None:
+    if report is None:  # no live session: the data given, else the stored history (CSV store and sample)
         app = application(strategy_dirs=args.strategies_dir)
         try:
-            report = ask(app.service, str(common["data"]))
+            report = ask(app.service, str(common["data"]) if args.data else None)
         finally:
             app.close()
-        if not args.history_only:
+        if args.data and not args.history_only:
             report["source"] += " (no live ticks for this asset)"
     if args.json:
         print(json.dumps(report, sort_keys=True))

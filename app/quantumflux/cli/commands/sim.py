@@ -65,7 +65,8 @@ def run(args: argparse.Namespace) -> int:
     previous = signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     print(f"practice broker: {broker.url}", flush=True)
     print(f"socket: {broker.ws_url}", flush=True)
-    print("control (loopback only): GET /control/ledger, POST /control/faults|drop|restart; Ctrl+C stops",
+    print("control (loopback only): GET /control/ledger, POST /control/faults|drop|restart "
+          "(Content-Type: application/json); Ctrl+C stops",
           flush=True)
     try:
         while not stopped.wait(0.5):

@@ -2,8 +2,10 @@
 
 One JSON object per line: ``{"t", "socket", "dir", "opcode", "data"}`` (see docs/protocol.md).
 :func:`iter_capture` yields :class:`RawFrame` and skips malformed lines, counting them and
-logging the file and line; it never raises mid-file. :class:`CaptureWriter` writes frames
-with the ``auth`` session value replaced by ``"<redacted>"``.
+logging the file and line (a receive time that is not finite Unix seconds before 2200 is one);
+it never raises mid-file. :class:`CaptureWriter` writes frames
+with every login secret (``session``/``ssid`` values in any case, the ``auth`` payload string)
+replaced by ``"<redacted>"``.
 """
 
 from __future__ import annotations
@@ -21,6 +23,9 @@ from typing import IO
 from quantumflux.core.protocol.framing import RawFrame
 
 REDACTED = "<redacted>"
+#: Receive times are Unix seconds in ``[0, MAX_FRAME_TIME)`` (2200-01-01); others (NaN, negative,
+#: milliseconds, 1e300) are skipped as "bad t": they would name no file and stop no candle.
+MAX_FRAME_TIME = 7_258_118_400.0
 #: Malformed lines logged one by one per file; later ones only go into the counts and the summary.
 LOGGED_LINES = 20
 
@@ -28,8 +33,6 @@ _log = logging.getLogger(__name__)
 _new_tuple = tuple.__new__
 _scan_once = json.JSONDecoder().scan_once
 _DIRECTIONS = ("in", "out")
-_SESSION_TEXT = re.compile(r'("session"\s*:\s*")((?:[^"\\]|\\.)*)(")')
-_SESSION_BYTES = re.compile(rb'("session"\s*:\s*")((?:[^"\\]|\\.)*)(")')
 
 
 class CaptureReader:
@@ -86,7 +89,8 @@ class CaptureReader:
                     continue
                 self.lines += 1
                 if (
-                    t.__class__ is not float or data.__class__ is not str or opcode.__class__ is not int
+                    t.__class__ is not float or not 0.0 <= t < MAX_FRAME_TIME  # also false for NaN
+                    or data.__class__ is not str or opcode.__class__ is not int
                     or not 0 < opcode < 3 or frame.dir not in _DIRECTIONS or frame.socket.__class__ is not str
                 ):
                     frame = self._checked(number, frame)
@@ -103,7 +107,7 @@ class CaptureReader:
     def _checked(self, number: int, frame: RawFrame) -> RawFrame | None:
         """Slow path: validate and normalise one frame's field types; None (counted) if unusable."""
         t, socket, direction, opcode, data = frame
-        if isinstance(t, bool) or not isinstance(t, int | float):
+        if isinstance(t, bool) or not isinstance(t, int | float) or not 0 <= t < MAX_FRAME_TIME:
             return self._skip(number, "bad t")
         if not isinstance(socket, str) or direction not in _DIRECTIONS:
             return self._skip(number, "bad socket or dir")
@@ -125,34 +129,97 @@ def iter_capture(path: str | Path, logger: logging.Logger | None = None) -> Capt
 
 # ------------------------------------------------------------------------ writing
 
+#: Keys whose string value is the login secret, in any letter case.
+_KEYS = r"(?:session|ssid)"
+_KEY_TEXT = re.compile(r'("' + _KEYS + r'"\s*:\s*")((?:[^"\\]|\\.)*)(")', re.IGNORECASE)
+_KEY_BYTES = re.compile(rb'("' + _KEYS.encode() + rb'"\s*:\s*")((?:[^"\\]|\\.)*)(")', re.IGNORECASE)
+_KEY_LEFT_TEXT = re.compile(r'"' + _KEYS + r'"\s*:', re.IGNORECASE)
+_KEY_LEFT_BYTES = re.compile(rb'"' + _KEYS.encode() + rb'"\s*:', re.IGNORECASE)
+#: ``["auth","<secret>"]``: the payload itself is the secret.
+_AUTH_STRING = re.compile(r'(\[\s*"auth"\s*,\s*")((?:[^"\\]|\\.)*)(")', re.IGNORECASE)
+#: ``["auth", <anything but an object>]`` left after the string form was redacted: a number, a list …
+_AUTH_OTHER = re.compile(r'\[\s*"auth"\s*,\s*(?![\s{]|"<redacted>")', re.IGNORECASE)
+#: A binary-event placeholder of ``auth``: its attachments (the next binary frames) hold the secret.
+_AUTH_PLACEHOLDER = re.compile(r'^45(\d+)-(?:/[^,\[]*,)?\d*\[\s*"auth"', re.IGNORECASE)
+_HINT_TEXT = re.compile(r"session|ssid|auth", re.IGNORECASE)
+_HINT_BYTES = re.compile(rb"session|ssid", re.IGNORECASE)
+_MINIMAL_TEXT = '42["auth",{"session":"' + REDACTED + '"}]'
+_MINIMAL_BYTES = b'{"session":"' + REDACTED.encode() + b'"}'
+
 
 def redact_frame(frame: RawFrame) -> RawFrame:
-    """The frame with any ``"session"`` value (the ``auth`` secret) replaced by ``<redacted>``."""
+    """The frame with every login secret replaced by ``<redacted>``.
+
+    Secrets: the string value of a ``session`` or ``ssid`` key (any letter case, any event) and the
+    string payload of ``42["auth","…"]``. A value of another shape (an object, a number) replaces the
+    whole frame data with a minimal redacted auth payload. An ``auth`` attachment in the string form
+    needs the frame before it: :class:`CaptureWriter` (or :class:`Redactor`) handles that.
+    """
     if frame.opcode == 2:
         try:
             raw = base64.b64decode(frame.data)
         except ValueError:
             return frame
-        if b'"session"' not in raw:
+        if not _HINT_BYTES.search(raw):
             return frame
         return frame._replace(data=base64.b64encode(_redact_bytes(raw)).decode("ascii"))
-    if '"session"' not in frame.data:
+    if not _HINT_TEXT.search(frame.data):
         return frame
-    return frame._replace(data=_redact_text(frame.data))
+    redacted = _redact_text(frame.data)
+    return frame if redacted == frame.data else frame._replace(data=redacted)
+
+
+def _keep_ends(match: re.Match[str]) -> str:
+    return match.group(1) + REDACTED + match.group(3)
 
 
 def _redact_text(text: str) -> str:
-    redacted = _SESSION_TEXT.sub(lambda m: m.group(1) + REDACTED + m.group(3), text)
-    if '"session"' in _SESSION_TEXT.sub("", redacted):
-        return '42["auth",{"session":"' + REDACTED + '"}]'  # a shape we cannot edit safely: drop it all
+    redacted = _AUTH_STRING.sub(_keep_ends, _KEY_TEXT.sub(_keep_ends, text))
+    if _KEY_LEFT_TEXT.search(_KEY_TEXT.sub("", redacted)) or _AUTH_OTHER.search(redacted):
+        return _MINIMAL_TEXT  # a shape we cannot edit safely: drop it all
     return redacted
 
 
 def _redact_bytes(raw: bytes) -> bytes:
-    redacted = _SESSION_BYTES.sub(lambda m: m.group(1) + REDACTED.encode() + m.group(3), raw)
-    if b'"session"' in _SESSION_BYTES.sub(b"", redacted):
-        return b'{"session":"' + REDACTED.encode() + b'"}'
+    redacted = _KEY_BYTES.sub(lambda m: m.group(1) + REDACTED.encode() + m.group(3), raw)
+    if _KEY_LEFT_BYTES.search(_KEY_BYTES.sub(b"", redacted)):
+        return _MINIMAL_BYTES
     return redacted
+
+
+class Redactor:
+    """:func:`redact_frame` over a sequence of frames, which also knows the attachments of ``auth``.
+
+    After a placeholder ``451-["auth",…]`` the next binary frame(s) of that socket and direction are the
+    auth payload: an object is redacted by key, anything else (the bare session string) is replaced whole.
+    """
+
+    def __init__(self) -> None:
+        self._auth_attachments: dict[tuple[str, str], int] = {}
+
+    def __call__(self, frame: RawFrame) -> RawFrame:
+        key = (frame.socket, frame.dir)
+        if frame.opcode == 1:
+            match = _AUTH_PLACEHOLDER.match(frame.data)
+            if match:
+                self._auth_attachments[key] = int(match.group(1))
+            else:
+                self._auth_attachments.pop(key, None)
+            return redact_frame(frame)
+        pending = self._auth_attachments.get(key, 0)
+        if not pending:
+            return redact_frame(frame)
+        if pending == 1:
+            del self._auth_attachments[key]
+        else:
+            self._auth_attachments[key] = pending - 1
+        try:
+            raw = base64.b64decode(frame.data)
+        except ValueError:
+            raw = b""
+        if raw.lstrip().startswith(b"{"):
+            return frame._replace(data=base64.b64encode(_redact_bytes(raw)).decode("ascii"))
+        return frame._replace(data=base64.b64encode(json.dumps(REDACTED).encode()).decode("ascii"))
 
 
 class CaptureWriter:
@@ -165,11 +232,12 @@ class CaptureWriter:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._handle: IO[str] = self.path.open("a" if append else "w", encoding="utf-8")
+        self._redact = Redactor()
         self.frames = 0
 
     def write(self, frame: RawFrame) -> None:
         """Write one frame (redacted) and flush it."""
-        self._handle.write(redact_frame(frame).to_json() + "\n")
+        self._handle.write(self._redact(frame).to_json() + "\n")
         self._handle.flush()
         self.frames += 1
 

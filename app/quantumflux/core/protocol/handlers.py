@@ -39,7 +39,7 @@ from quantumflux.core.protocol.offset import OffsetTracker
 SAMPLE_EVERY = 16
 MILLISECONDS = 1e12
 _INF = float("inf")
-_MS = MILLISECONDS
+_MS = payloads.MAX_SECONDS  # the fast path takes plain seconds below it; anything else goes the careful way
 _new_tuple = tuple.__new__
 
 

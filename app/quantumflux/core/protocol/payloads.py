@@ -31,17 +31,27 @@ class PayloadError(ValueError):
     """A payload that does not have the shape its event promises. ``str()`` is a fixed reason."""
 
 
+#: Broker times are Unix seconds in ``(0, MAX_SECONDS)`` (2200-01-01) once milliseconds are converted.
+MAX_SECONDS = 7_258_118_400.0
+
+
 def seconds(value: Any) -> float:
-    """A broker timestamp as float seconds (values above 1e12 are milliseconds)."""
+    """A broker timestamp as float seconds (values above 1e12 are milliseconds); PayloadError if absurd."""
     if isinstance(value, bool) or not isinstance(value, _NUMBER):
         if isinstance(value, str):
             value = float(value)
         else:
             raise PayloadError("timestamp is not a number")
-    v = float(value)
+    try:
+        v = float(value)
+    except OverflowError:  # an integer like 10**400
+        raise PayloadError("timestamp out of range") from None
     if v != v or v in (float("inf"), float("-inf")):
         raise PayloadError("timestamp is not finite")
-    return v / 1000.0 if v > 1e12 else v
+    v = v / 1000.0 if v > 1e12 else v
+    if not 0.0 < v < MAX_SECONDS:  # negative, or 1e300 "milliseconds": no tick or candle can be there
+        raise PayloadError("timestamp out of range")
+    return v
 
 
 def number(value: Any, reason: str) -> float:
@@ -50,7 +60,7 @@ def number(value: Any, reason: str) -> float:
         raise PayloadError(reason)
     try:
         v = float(value)
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, OverflowError) as exc:
         raise PayloadError(reason) from exc
     if v != v or v in (float("inf"), float("-inf")):
         raise PayloadError(reason)
