@@ -76,7 +76,11 @@ def compute_metrics(trades: Trades, config: BacktestConfig) -> Metrics:
 
 
 def equity_csv(trades: Trades) -> str:
-    """Equity curve as CSV text: one row per trade in entry order, with the cumulative P&L."""
+    """Equity curve as CSV text: one row per trade in entry order, with the cumulative P&L.
+
+    Prices are written as plain decimal numbers, the shortest text that reads back as the same float
+    (``repr`` of a Python float: with numpy 2 the repr of a numpy scalar is ``np.float64(...)``).
+    """
     out = io.StringIO()
     out.write("trade,entry_time,exit_time,exit_time_utc,direction,entry_price,exit_price,outcome,profit,equity\n")
     names = {WIN: "win", DRAW: "draw", LOSS: "loss"}
@@ -84,7 +88,8 @@ def equity_csv(trades: Trades) -> str:
     for k in range(len(trades)):
         out.write(
             f"{k + 1},{trades.entry_time[k]:.0f},{trades.exit_time[k]:.0f},{iso_utc(float(trades.exit_time[k]))},"
-            f"{'call' if trades.direction[k] > 0 else 'put'},{trades.entry_price[k]!r},{trades.exit_price[k]!r},"
+            f"{'call' if trades.direction[k] > 0 else 'put'},{float(trades.entry_price[k])!r},"
+            f"{float(trades.exit_price[k])!r},"
             f"{names[int(trades.outcome[k])]},{trades.profit[k]:.10g},{equity[k]:.10g}\n"
         )
     return out.getvalue()
