@@ -39,20 +39,57 @@ Progress = Callable[[int, int], None]
 # ------------------------------------------------------------------------ data
 
 
+class BadDataError(ValueError):
+    """The data hold values a backtest cannot trust (a price <= 0 or not a number, high < low)."""
+
+
+def check_prices(times: Any, columns: Mapping[str, Any], what: str) -> None:
+    """Refuse prices that cannot be real: not finite or <= 0 in any column, or ``high < low``.
+
+    Raises :class:`BadDataError` naming how many rows are wrong and the first one's time.
+    """
+    import numpy as np
+
+    from quantumflux.core.model import iso_utc
+
+    times = np.asarray(times, dtype=np.float64)
+    values = np.column_stack([np.asarray(v, dtype=np.float64) for v in columns.values()])
+    problems = []
+    bad = ~(np.isfinite(values) & (values > 0)).all(axis=1)
+    if bad.any():
+        problems.append(f"{int(bad.sum())} row(s) with a price <= 0 or not a number "
+                        f"(first at {iso_utc(float(times[np.argmax(bad)]))})")
+    if "high" in columns and "low" in columns:
+        inverted = np.asarray(columns["high"], dtype=np.float64) < np.asarray(columns["low"], dtype=np.float64)
+        if inverted.any():
+            problems.append(f"{int(inverted.sum())} candle(s) with high < low "
+                            f"(first at {iso_utc(float(times[np.argmax(inverted)]))})")
+    if problems:
+        raise BadDataError(f"{what}: {'; '.join(problems)}. The backtest refuses prices it cannot trust: "
+                           "fix or remove those rows")
+
+
 def load_arrays(path: Path | str, asset: str | None, timeframe: str | int | None) -> tuple[CandleArrays, dict[str, Any]]:
     """Candles from a data directory or CSV file as arrays, plus facts about the load.
 
-    Raises FileNotFoundError / ValueError with a readable message when nothing usable is there.
+    Raises FileNotFoundError / ValueError with a readable message when nothing usable is there, and
+    :class:`BadDataError` for impossible prices (:func:`check_prices`). Several candles with the same
+    time keep the last (by file order); ``info["warnings"]`` says how many times had rows that disagree.
     """
     from quantumflux.storage.loader import load_candles
 
     frame = load_candles(Path(path), asset, timeframe)
+    what = " ".join(str(x) for x in (asset, timeframe) if x) or "candles"
     if frame.empty:
-        what = " ".join(str(x) for x in (asset, timeframe) if x) or "candles"
         raise ValueError(f"no {what} found in {path}")
+    check_prices(frame["time"], {c: frame[c] for c in ("open", "high", "low", "close")}, f"{what} in {path}")
     arrays = CandleArrays.from_frame(frame[["time", "open", "high", "low", "close", "volume"]].reset_index(drop=True))
+    conflicting = int(frame.attrs.get("conflicting_times", 0))
+    warnings = [f"{conflicting} time(s) had several candles with different prices; the last (by file order) "
+                "was kept"] if conflicting else []
     info = {"path": str(path), "rows": len(arrays), "skipped_rows": int(frame.attrs.get("skipped_rows", 0)),
-            "files": len(frame.attrs.get("files", []))}
+            "files": len(frame.attrs.get("files", [])), "duplicate_rows": int(frame.attrs.get("duplicate_rows", 0)),
+            "conflicting_times": conflicting, "warnings": warnings}
     return arrays, info
 
 
@@ -63,6 +100,7 @@ def load_tick_arrays(path: Path | str, asset: str) -> tuple[Any, Any]:
     frame = load_ticks(Path(path), asset)
     if frame.empty:
         raise ValueError(f"no ticks of {asset} found in {path}")
+    check_prices(frame["time"], {"price": frame["price"]}, f"ticks of {asset} in {path}")
     return frame["time"].to_numpy(dtype="float64"), frame["price"].to_numpy(dtype="float64")
 
 

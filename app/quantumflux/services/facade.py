@@ -254,7 +254,7 @@ class QuantumFluxService:
         from quantumflux.core.backtest import BacktestConfig
         from quantumflux.services.backtesting import StrategySpec, run_one, strategy_dirs, summary
 
-        arrays = self._arrays_for(asset, timeframe, data)
+        arrays, warnings = self._arrays_for(asset, timeframe, data)
         tf = Timeframe.parse(timeframe).seconds
         config = BacktestConfig(timeframe=tf, expiry=Timeframe.parse(expiry).seconds if expiry else tf,
                                 payout=payout, stake=stake)
@@ -263,7 +263,7 @@ class QuantumFluxService:
         def work(progress: Callable[[int, int], None]) -> dict[str, Any]:
             progress(0, 1)
             result = run_one(arrays, spec, config, strategy_dirs())
-            return summary(result)
+            return {**summary(result), "data_warnings": warnings}
 
         return self.jobs.submit("backtest", work)
 
@@ -274,7 +274,7 @@ class QuantumFluxService:
 
         if len(strategies) < 2:
             raise ServiceError("an A/B test needs at least two strategies")
-        arrays = self._arrays_for(asset, timeframe, data)
+        arrays, warnings = self._arrays_for(asset, timeframe, data)
         tf = Timeframe.parse(timeframe).seconds
         config = BacktestConfig(timeframe=tf, expiry=Timeframe.parse(expiry).seconds if expiry else tf, payout=payout)
         specs = [StrategySpec.parse(s) for s in strategies]
@@ -284,20 +284,24 @@ class QuantumFluxService:
 
             results, comparisons = ab_test(arrays, specs, config, strategy_dirs(), progress=progress)
             return {"results": [{"label": label, **plain(summary(r))} for label, r in results],
-                    "comparisons": [plain(c) for c in comparisons]}
+                    "comparisons": [plain(c) for c in comparisons], "data_warnings": warnings}
 
         return self.jobs.submit("abtest", work)
 
-    def _arrays_for(self, asset: str, timeframe: str | int, data: str | None) -> Any:
+    def _arrays_for(self, asset: str, timeframe: str | int, data: str | None) -> tuple[Any, list[str]]:
+        """Candles to backtest on and the loader's warnings (``data_warnings``); impossible prices are a 422."""
         if data:
-            from quantumflux.services.backtesting import load_arrays
+            from quantumflux.services.backtesting import BadDataError, load_arrays
 
             try:
-                return load_arrays(Path(data), asset, timeframe)[0]
+                arrays, info = load_arrays(Path(data), asset, timeframe)
+            except BadDataError as exc:
+                raise ServiceError(str(exc), 422) from exc
             except (OSError, ValueError) as exc:
                 raise ServiceError(str(exc), 404) from exc
+            return arrays, info["warnings"]
         arrays, _, _ = self._view(asset, timeframe)
-        return arrays
+        return arrays, []
 
     # -------------------------------------------------------------- collector
     def start_collector(self, timeframes: tuple[str, ...] = ("1m",), assets: list[str] | None = None) -> dict[str, Any]:

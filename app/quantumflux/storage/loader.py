@@ -12,7 +12,9 @@ Columns are recognised by header name, in any order. Results are pandas DataFram
 UTC ``DatetimeIndex`` named ``timestamp`` plus a float ``time`` column (Unix seconds).
 Candles: ``time, open, high, low, close, volume``; ticks: ``time, asset, price``. Every part
 is concatenated, sorted by time and de-duplicated. A torn or corrupt row is skipped, counted
-in ``df.attrs["skipped_rows"]`` and logged; the rest of the file is kept.
+in ``df.attrs["skipped_rows"]`` and logged; the rest of the file is kept. Of candles with the same
+time the last (by file order) is kept: ``df.attrs["duplicate_rows"]`` counts the rows dropped and
+``df.attrs["conflicting_times"]`` the times whose rows had different prices (also logged).
 """
 
 from __future__ import annotations
@@ -99,13 +101,29 @@ def _load(path: Path, kind: str, asset: str | None, timeframe: Timeframe | None)
     order_column = np.concatenate(orders) if orders else np.zeros(0, dtype=int)
     frame = frame.iloc[np.lexsort((order_column, frame["time"].to_numpy()))]  # by time, then file order
     if kind == "candles":
+        duplicates, conflicting = _duplicate_counts(frame)
+        if conflicting:
+            log.warning("loader: %d timestamp(s) in %s have several candles with different prices; the last "
+                        "(by file order) is kept", conflicting, path)
         frame = frame.drop_duplicates("time", keep="last")
+        frame.attrs["duplicate_rows"], frame.attrs["conflicting_times"] = duplicates, conflicting
     else:
         frame = frame.drop_duplicates(["time", "asset", "price"], keep="first")
     frame.index = time_index(frame["time"].to_numpy())
     frame.attrs["skipped_rows"] = skipped
     frame.attrs["files"] = [str(file) for file in files]
     return frame
+
+
+def _duplicate_counts(frame: pd.DataFrame) -> tuple[int, int]:
+    """Candle rows dropped as repeats of an earlier timestamp, and timestamps whose rows disagree on a price."""
+    repeated = frame.duplicated("time", keep="last")
+    dropped = int(repeated.sum())
+    if not dropped:
+        return 0, 0
+    same_time = frame[frame.duplicated("time", keep=False)]
+    distinct = same_time.drop_duplicates(["time", "open", "high", "low", "close"])
+    return dropped, int((distinct.groupby("time").size() > 1).sum())
 
 
 def _load_batch(batch: list[tuple[int, Path, str, int]], kind: str, frames: list, orders: list) -> int:

@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
     except (ValueError, KeyError, NotEnoughData) as exc:
         raise user_error(exc) from exc
     if args.json:
-        print(json.dumps({"source": info["path"], "candles": info["rows"],
+        print(json.dumps({"source": info["path"], "candles": info["rows"], "data_warnings": info["warnings"],
                           "results": [{"label": label, **bt.summary(r)} for label, r in results],
                           "comparisons": [c.to_dict() for c in comparisons]}, sort_keys=True))
         return 0

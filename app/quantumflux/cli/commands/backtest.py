@@ -109,9 +109,12 @@ def load_data(common: dict[str, Any], asset: str | None) -> tuple[Any, dict[str,
     from quantumflux.services.backtesting import load_arrays
 
     try:
-        return load_arrays(common["data"], asset, str(common["timeframe"]))
+        arrays, info = load_arrays(common["data"], asset, str(common["timeframe"]))
     except (FileNotFoundError, ValueError) as exc:
         raise CommandError(str(exc), EXIT_USAGE) from exc
+    for warning in info["warnings"]:
+        print(f"warning: {warning}", file=sys.stderr)
+    return arrays, info
 
 
 def load_ticks_if_asked(args: argparse.Namespace, common: dict[str, Any]) -> Any:
@@ -198,7 +201,7 @@ def run(args: argparse.Namespace) -> int:
         bt.write_equity(result, args.equity_csv, args.equity_png)
     except OSError as exc:
         raise CommandError(f"cannot write the equity curve: {exc}", EXIT_NOT_WRITABLE) from exc
-    summary = {"asset": args.asset, **bt.summary(result)}
+    summary = {"asset": args.asset, **bt.summary(result), "data_warnings": info["warnings"]}
     if args.json:
         print(json.dumps(summary, sort_keys=True))
         return 0
