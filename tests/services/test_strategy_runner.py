@@ -83,7 +83,7 @@ def test_live_signals_equal_batch_signals_and_paper_results_follow_the_tick_path
         if times[-1] <= deadline:
             assert record.status == "confirmed"  # no tick after the expiry yet: not settled
             continue
-        exit_price = prices[np.searchsorted(times, deadline, side="right") - 1]
+        exit_price = prices[np.searchsorted(times, deadline, side="left") - 1]  # last tick before t + E
         outcome, profit = settle(Direction(record.direction), entry, exit_price, 1.0, 80.0)
         assert (record.status, record.close_price, record.outcome) == ("closed", exit_price, outcome)
         assert record.profit == pytest.approx(profit)

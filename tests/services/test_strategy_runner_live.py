@@ -135,7 +135,7 @@ def test_every_paper_result_follows_the_brokers_own_price_path(live: LiveRun) ->
     for trade in closed:
         times, prices = live.broker_ticks[trade.asset]
         entry = prices[np.searchsorted(times, trade.entry_time, side="left") - 1]  # close of the signal candle
-        exit_price = prices[np.searchsorted(times, trade.deadline, side="right") - 1]  # last tick <= entry + E
+        exit_price = prices[np.searchsorted(times, trade.deadline, side="left") - 1]  # last tick < entry + E
         assert trade.entry_price == entry and trade.exit_price == exit_price, trade
         assert times[-1] > trade.deadline
         outcome, profit = settle(trade.direction, entry, exit_price, trade.amount, trade.payout)

@@ -28,7 +28,7 @@ def add_trade_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-concurrent", type=int, default=None, metavar="N",
                         help="skip signals while N trades are open (default: no cap, every signal trades)")
     parser.add_argument("--tick-exits", action="store_true",
-                        help="exit at the last tick at or before entry + expiry (ticks from --data; any expiry)")
+                        help="exit at the last tick before entry + expiry (ticks from --data; any expiry)")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
@@ -37,7 +37,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "backtest",
         help="backtest a strategy on stored candles (binary options)",
         description="Backtest a strategy on stored candles. A signal on a closed candle enters at its close; "
-        "the exit is the close of the candle ending at entry + expiry; equal prices are a draw. "
+        "the exit is the last price before entry + expiry (the close of the candle ending then); equal prices "
+        "are a draw. "
         "Give a parameter several values (--param fast=5,10,20) to sweep the grid over all local cores "
         "or a Dask cluster (--cluster tcp://host:8786). See docs/backtest.md.",
     )
