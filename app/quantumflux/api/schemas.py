@@ -105,6 +105,8 @@ class BacktestIn(BaseModel):
     payout: float = Field(default=92.0, gt=0, le=1000)
     stake: float = Field(default=1.0, gt=0)
     data: str | None = Field(default=None, description="a data directory or CSV; default: live/stored data")
+    walk_forward: int | None = Field(default=None, ge=1, le=20,
+                                     description="cut the candles into K+1 segments; each segment's metrics")
 
 
 class AbTestIn(BaseModel):

@@ -191,13 +191,14 @@ def write_equity(result: BacktestResult, csv_path: Path | None = None, png_path:
 def ab_test(arrays: CandleArrays, specs: Sequence[StrategySpec], config: BacktestConfig,
             folders: tuple[Path, ...] = (), progress: Progress | None = None, ticks: tuple[Any, Any] | None = None,
             ) -> tuple[list[tuple[str, BacktestResult]], list[Comparison]]:
-    """Run every strategy on the same arrays; compare each with the first."""
+    """Run every strategy on the same arrays; compare each one's expectancy with the first's
+    (:func:`~quantumflux.core.backtest.compare_all`: bootstrap, Holm-adjusted over the comparisons)."""
     results = []
     for done, spec in enumerate(specs, 1):
         results.append((spec.label, run_one(arrays, spec, config, folders, ticks)))
         if progress:
             progress(done, len(specs))
-    return results, compare_all([(label, r.metrics) for label, r in results])
+    return results, compare_all([result.arm(label) for label, result in results])
 
 
 # ------------------------------------------------------------------------ sweeps
@@ -227,27 +228,33 @@ def _init_worker(data: SweepData) -> None:
 
 
 def sweep_task(data: SweepData | CandleArrays | None, name: str, params: dict[str, Any], config: BacktestConfig,
-               folders: tuple[Path, ...]) -> dict[str, Any]:
-    """One grid point (runs in a worker): a summary row, or the row with ``error``."""
+               folders: tuple[Path, ...], keep_trades: bool = False) -> dict[str, Any]:
+    """One grid point (runs in a worker): a summary row, or the row with ``error``. With ``keep_trades`` the
+    row also holds the :class:`~quantumflux.core.backtest.Trades` under ``"_trades"`` (for walk-forward)."""
     data = _WORKER_DATA if data is None else data
     assert data is not None, "worker has no data"
     if isinstance(data, CandleArrays):
         data = SweepData(data)
     row: dict[str, Any] = {"params": params}
     try:
-        row.update(summary(run_one(data.arrays, StrategySpec(name, params), config, folders, data.ticks)))
+        result = run_one(data.arrays, StrategySpec(name, params), config, folders, data.ticks)
+        row.update(summary(result))
+        if keep_trades:
+            row["_trades"] = result.trades
     except (ValueError, KeyError, NotEnoughData) as exc:
         row["error"] = str(exc).strip("'\"")
     return row
 
 
-def _pool_task(name: str, params: dict[str, Any], config: BacktestConfig, folders: tuple[Path, ...]) -> dict[str, Any]:
-    return sweep_task(None, name, params, config, folders)
+def _pool_task(name: str, params: dict[str, Any], config: BacktestConfig, folders: tuple[Path, ...],
+               keep_trades: bool) -> dict[str, Any]:
+    return sweep_task(None, name, params, config, folders, keep_trades)
 
 
 def sweep(arrays: CandleArrays, name: str, grid: Mapping[str, Any], config: BacktestConfig,
           folders: tuple[Path, ...] = (), workers: int | None = None, cluster: str | Any | None = None,
-          progress: Progress | None = None, ticks: tuple[Any, Any] | None = None) -> list[dict[str, Any]]:
+          progress: Progress | None = None, ticks: tuple[Any, Any] | None = None,
+          keep_trades: bool = False) -> list[dict[str, Any]]:
     """Backtest every grid combination; rows come back in grid order.
 
     ``cluster``: a Dask scheduler address (``tcp://host:8786``) or a ``distributed.Client``;
@@ -257,17 +264,18 @@ def sweep(arrays: CandleArrays, name: str, grid: Mapping[str, Any], config: Back
     registry_for(tuple(folders)).get(name)  # fail fast on an unknown strategy
     data = SweepData(arrays, ticks)
     if cluster is not None:
-        return _sweep_dask(data, name, points, config, folders, cluster, progress)
+        return _sweep_dask(data, name, points, config, folders, cluster, progress, keep_trades)
     workers = max(1, min(workers or os.cpu_count() or 1, len(points)))
     rows: list[dict[str, Any] | None] = [None] * len(points)
     if workers == 1:
         for k, params in enumerate(points):
-            rows[k] = sweep_task(data, name, params, config, folders)
+            rows[k] = sweep_task(data, name, params, config, folders, keep_trades)
             if progress:
                 progress(k + 1, len(points))
         return rows  # type: ignore[return-value]
     with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(data,)) as pool:
-        futures = {pool.submit(_pool_task, name, params, config, folders): k for k, params in enumerate(points)}
+        futures = {pool.submit(_pool_task, name, params, config, folders, keep_trades): k
+                   for k, params in enumerate(points)}
         for done, future in enumerate(as_completed(futures), 1):
             rows[futures[future]] = future.result()
             if progress:
@@ -276,7 +284,8 @@ def sweep(arrays: CandleArrays, name: str, grid: Mapping[str, Any], config: Back
 
 
 def _sweep_dask(data: SweepData, name: str, points: list[dict[str, Any]], config: BacktestConfig,
-                folders: tuple[Path, ...], cluster: str | Any, progress: Progress | None) -> list[dict[str, Any]]:
+                folders: tuple[Path, ...], cluster: str | Any, progress: Progress | None,
+                keep_trades: bool = False) -> list[dict[str, Any]]:
     try:
         from distributed import Client
         from distributed import as_completed as dask_completed
@@ -289,7 +298,8 @@ def _sweep_dask(data: SweepData, name: str, points: list[dict[str, Any]], config
         raise ConnectionError(f"cannot reach the Dask scheduler at {cluster}: {exc}") from exc
     try:
         shared = client.scatter(data, broadcast=True)
-        futures = [client.submit(sweep_task, shared, name, params, config, folders, pure=False) for params in points]
+        futures = [client.submit(sweep_task, shared, name, params, config, folders, keep_trades, pure=False)
+                   for params in points]
         order = {future.key: k for k, future in enumerate(futures)}
         rows: list[dict[str, Any] | None] = [None] * len(points)
         for done, future in enumerate(dask_completed(futures), 1):

@@ -250,11 +250,16 @@ class QuantumFluxService:
 
     def start_backtest(self, *, asset: str, strategy: str, timeframe: str = "1m", params: dict | None = None,
                        expiry: str | int | None = None, payout: float = 92.0, stake: float = 1.0,
-                       data: str | None = None) -> Job:
+                       data: str | None = None, walk_forward: int | None = None) -> Job:
         from quantumflux.core.backtest import BacktestConfig
-        from quantumflux.services.backtesting import StrategySpec, run_one, strategy_dirs, summary
+        from quantumflux.services.backtest_reports import backtest_report, bounds_for
+        from quantumflux.services.backtesting import StrategySpec, run_one, strategy_dirs
 
         arrays, warnings = self._arrays_for(asset, timeframe, data)
+        try:
+            bounds = bounds_for(arrays, walk_forward)
+        except ValueError as exc:
+            raise ServiceError(str(exc)) from exc
         tf = Timeframe.parse(timeframe).seconds
         config = BacktestConfig(timeframe=tf, expiry=Timeframe.parse(expiry).seconds if expiry else tf,
                                 payout=payout, stake=stake)
@@ -263,7 +268,7 @@ class QuantumFluxService:
         def work(progress: Callable[[int, int], None]) -> dict[str, Any]:
             progress(0, 1)
             result = run_one(arrays, spec, config, strategy_dirs())
-            return {**summary(result), "data_warnings": warnings}
+            return {**plain(backtest_report(result, bounds)), "data_warnings": warnings}
 
         return self.jobs.submit("backtest", work)
 
@@ -280,11 +285,10 @@ class QuantumFluxService:
         specs = [StrategySpec.parse(s) for s in strategies]
 
         def work(progress: Callable[[int, int], None]) -> Any:
-            from quantumflux.services.backtesting import summary
+            from quantumflux.services.backtest_reports import ab_report
 
             results, comparisons = ab_test(arrays, specs, config, strategy_dirs(), progress=progress)
-            return {"results": [{"label": label, **plain(summary(r))} for label, r in results],
-                    "comparisons": [plain(c) for c in comparisons], "data_warnings": warnings}
+            return {**plain(ab_report(results, comparisons)), "data_warnings": warnings}
 
         return self.jobs.submit("abtest", work)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import struct
 import zlib
@@ -14,7 +13,6 @@ from quantumflux.core.backtest import (
     LOSS,
     WIN,
     BacktestConfig,
-    compare,
     compute_metrics,
     equity_csv,
     equity_png,
@@ -111,19 +109,3 @@ def test_equity_csv_numeric_columns_parse_as_floats_and_round_trip() -> None:
         assert row["direction"] in ("call", "put") and row["outcome"] in ("win", "draw", "loss")
         assert row["exit_time_utc"].endswith("Z")
     assert rows[0]["entry_price"] == "1.07982"
-
-
-def test_ab_verdicts() -> None:
-    trades, config = _trades()
-    base = compute_metrics(trades, config)
-    a = dataclasses.replace(base, wins=500, losses=500, win_rate=0.5)
-    b = dataclasses.replace(base, wins=600, losses=400, win_rate=0.6)
-    verdict = compare("A", a, "B", b)
-    assert verdict.verdict.startswith("B better at p=") and verdict.p_value < 0.001
-    assert compare("B", b, "A", a).verdict.startswith("B better at p=")
-    close = dataclasses.replace(base, wins=510, losses=490, win_rate=0.51)
-    undecided = compare("A", a, "C", close)
-    assert undecided.verdict.startswith("no detectable difference after 2000 trades; need about ")
-    assert undecided.needed_more > 10000
-    same = compare("A", a, "D", a)
-    assert "equal" in same.verdict and same.needed_more is None

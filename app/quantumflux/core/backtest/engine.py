@@ -85,6 +85,12 @@ class Trades:
         """Cumulative net profit after each trade."""
         return np.cumsum(self.profit)
 
+    def subset(self, mask: np.ndarray) -> Trades:
+        """The trades where ``mask`` is true (the not-traded counts are not carried over)."""
+        return Trades(self.signal_index[mask], self.exit_index[mask], self.entry_time[mask], self.exit_time[mask],
+                      self.direction[mask], self.entry_price[mask], self.exit_price[mask], self.outcome[mask],
+                      self.profit[mask], self.rule[mask], self.confidence[mask])
+
 
 def _cap_concurrent(entry: np.ndarray, exit_: np.ndarray, cap: int) -> np.ndarray:
     """Boolean mask of signals taken when at most ``cap`` trades may be open at once."""
