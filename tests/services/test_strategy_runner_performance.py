@@ -120,6 +120,7 @@ def test_performance_command_shows_live_and_backtest_side_by_side(session: tuple
     code = main(["performance", "--journal", str(journal), "--data", str(data), "--timeframe", "5s"])
     text = capsys.readouterr().out
     assert code == 0 and f"{LABEL}  [paper]" in text and "  backtest: trades" in text
+    assert f"expectancy {row['statistics']['expectancy']:+.3f} per trade, p=" in text
 
 
 def test_expectation_says_why_when_there_is_nothing_to_backtest(tmp_path: Path) -> None:
