@@ -63,10 +63,10 @@ def plain_bootstrap(a: TradeSample, b: TradeSample, resamples: int, seed: int, p
     mean and standard error by hand. Returns (p-value, standard error)."""
     hold = max(float((a.exit - a.entry).max()), float((b.exit - b.entry).max()))
     if paired:
-        ids, positions = time_blocks(np.concatenate((a.entry, b.entry)), hold)
+        ids, positions = time_blocks(np.concatenate((a.entry, b.entry)), hold, np.concatenate((a.key, b.key)))
         parts = ((a, ids[:len(a)], positions), (b, ids[len(a):], positions))
     else:
-        parts = ((a, *time_blocks(a.entry, hold)), (b, *time_blocks(b.entry, hold)))
+        parts = ((a, *time_blocks(a.entry, hold, a.key)), (b, *time_blocks(b.entry, hold, b.key)))
     members = [[[t for t in range(len(x)) if ids[t] == k] for k in range(len(pos))] for x, ids, pos in parts]
 
     def side(which: int, picks: list[int]) -> tuple[float, list[float]]:
@@ -195,13 +195,29 @@ def test_overlap_matches_a_plain_loop() -> None:
         assert mask_a.tolist() == plain_overlap(a, b) and mask_b.tolist() == plain_overlap(b, a)
 
 
-@pytest.mark.parametrize("shared", [True, False])
-def test_block_bootstrap_matches_a_plain_loop(shared: bool) -> None:
+def test_time_blocks_keep_each_asset_apart_and_last_at_least_four_trades() -> None:
+    rng = np.random.default_rng(14)
+    entries = np.sort(rng.uniform(0, 36_000, 900))
+    keys = rng.choice(["X", "Y", "Z"], 900)
+    ids, positions = time_blocks(entries, 120.0, keys)
+    for block in range(len(positions)):
+        members = np.flatnonzero(ids == block)
+        assert len(set(keys[members])) == 1 and np.ptp(entries[members]) < 36_000 / 5
+    for k in np.flatnonzero(np.diff(positions) == 1):  # neighbours: the same asset, consecutive stretches
+        assert keys[ids == k][0] == keys[ids == k + 1][0]
+        assert entries[ids == k].max() < entries[ids == k + 1].min()
+    single, _ = time_blocks(entries, 120.0)
+    assert len(np.unique(single)) < len(positions)
+
+
+@pytest.mark.parametrize(("shared", "assets"), [(True, 1), (False, 1), (True, 2)])
+def test_block_bootstrap_matches_a_plain_loop(shared: bool, assets: int) -> None:
     rng = np.random.default_rng(8)
     entries = 60.0 * np.arange(120)
-    a = sample(rng.choice([1, -1, 0], 120, p=[0.5, 0.47, 0.03]), entries, 120.0)
+    keys = np.array(["X", "Y"])[np.arange(120) % assets]
+    a = sample(rng.choice([1, -1, 0], 120, p=[0.5, 0.47, 0.03]), entries, 120.0, key=keys)
     other = entries + (0.0 if shared else 1e6)  # the same candles, or a disjoint stretch of time
-    b = sample(rng.choice([1, -1, 0], 120, p=[0.55, 0.42, 0.03]), other, 120.0)
+    b = sample(rng.choice([1, -1, 0], 120, p=[0.55, 0.42, 0.03]), other, 120.0, key=keys)
     result = compare_expectancy(a, b, resamples=300, seed=3)
     assert result.paired is shared and result.method.startswith("paired" if shared else "independent")
     p, se = plain_bootstrap(a, b, 300, 3, shared)
@@ -268,6 +284,10 @@ def test_compare_all_adjusts_over_the_comparisons_and_says_how_many_more_trades(
     assert undecided.needed_more is not None and undecided.needed_more > 0
     same = compare(arms[0], Arm("copy", arms[0].metrics, arms[0].sample))
     assert "equal" in same.verdict and same.needed_more is None
+    short = [arm(name, sample(rng.choice([1, -1], 12), 5.0 * np.arange(12), 10.0)) for name in ("s1", "s2")]
+    few = compare(*short)  # 12 ten-second trades in a minute: blocks of 40 s, two of them
+    assert math.isnan(few.p_value) and few.verdict.startswith("cannot compare: too few trades to test (2 time blocks")
+    assert few.verdict.endswith("dependent samples, paired block bootstrap")
     empty = arm("none", sample(np.zeros(0), np.zeros(0), 60.0))
     assert compare(arms[0], empty).verdict == "cannot compare: none has no trades"
 

@@ -99,8 +99,13 @@ def _verdict(a: Arm, b: Arm, test: ExpectancyDifference, p: float, comparisons: 
              strategies: int, alpha: float, power: float) -> tuple[str, int | None]:
     if len(a.sample) == 0 or len(b.sample) == 0:
         return f"cannot compare: {a.name if len(a.sample) == 0 else b.name} has no trades", None
+    if test.paired:
+        dependence = (f"the arms trade the same candles ({test.overlap_a:.0%} of {a.name}'s and {test.overlap_b:.0%} "
+                      f"of {b.name}'s trades overlap): dependent samples, paired block bootstrap")
+    else:
+        dependence = "the arms share no candles: independent block bootstrap"
     if math.isnan(p):
-        return f"cannot compare: {test.method}", None
+        return f"cannot compare: {test.method}; {dependence}", None
     family = f", Holm-adjusted over {comparisons} comparisons" if comparisons > 1 else ""
     figures = (f"expectancy per trade {test.expectancy_b:+.4f} vs {test.expectancy_a:+.4f}, difference "
                f"{test.difference:+.4f} (95% CI {test.low:+.4f}..{test.high:+.4f})")
@@ -113,11 +118,6 @@ def _verdict(a: Arm, b: Arm, test: ExpectancyDifference, p: float, comparisons: 
     else:
         head, more = _undecided(test, p, family, figures, total, comparisons, alpha, power)
         money = [_money(arm, break_even, strategies, alpha) for arm in (b, a)]
-    if test.paired:
-        dependence = (f"the arms trade the same candles ({test.overlap_a:.0%} of {a.name}'s and {test.overlap_b:.0%} "
-                      f"of {b.name}'s trades overlap): dependent samples, paired block bootstrap")
-    else:
-        dependence = "the arms share no candles: independent block bootstrap"
     return "; ".join([head, *money, dependence]), more
 
 

@@ -2,7 +2,8 @@
 
 Time is cut into blocks (by trade entry) of about ``n^(1/3)`` trades and at least :data:`HOLD_BLOCKS` times
 as long as the longest trade, so trades that overlap (dependent outcomes) mostly share a block and only
-neighbouring blocks can be dependent; blocks without trades are dropped. *Paired*: one partition for both
+neighbouring blocks can be dependent; each asset's trades have their own blocks (trades on different
+assets do not overlap); blocks without trades are dropped. *Paired*: one partition for both
 samples, and a resample draws the same blocks for both (their dependence is kept). *Independent*: each
 sample its own blocks and draws.
 
@@ -29,13 +30,17 @@ HOLD_BLOCKS = 4
 _CHUNK = 250
 
 
-def time_blocks(entries: np.ndarray, hold: float) -> tuple[np.ndarray, np.ndarray]:
-    """Block of each entry (0..count-1, empty blocks dropped) and each block's position in time (to tell
-    neighbours)."""
+def time_blocks(entries: np.ndarray, hold: float, keys: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Block of each trade (0..count-1, empty blocks dropped) and each block's position (to tell neighbours:
+    positions differing by 1). With ``keys`` (assets) a block is one asset's stretch of time: trades on
+    different assets never share price moves, so they need not share a block."""
     start, span, n = float(entries.min()), float(entries.max() - entries.min()), len(entries)
     wanted = max(1, min(MAX_BLOCKS, n // max(1, math.ceil(n ** (1 / 3)))))
     length = max(HOLD_BLOCKS * hold, span / wanted, 1e-9)
     raw = ((entries - start) // length).astype(np.int64)
+    if keys is not None:
+        codes = np.unique(keys, return_inverse=True)[1].reshape(n)
+        raw = raw + codes * (int(raw.max()) + 2)  # the assets' stretches never sit next to each other
     positions, ids = np.unique(raw, return_inverse=True)
     return ids.astype(np.int64).reshape(n), positions
 

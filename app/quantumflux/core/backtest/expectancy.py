@@ -171,10 +171,10 @@ def compare_expectancy(a: TradeSample, b: TradeSample, *, resamples: int = RESAM
     share_a, share_b = float(over_a.mean()), float(over_b.mean())
     hold = float(max((a.exit - a.entry).max(), (b.exit - b.entry).max(), 0.0))
     if paired:
-        ids, positions = time_blocks(np.concatenate((a.entry, b.entry)), hold)
+        ids, positions = time_blocks(np.concatenate((a.entry, b.entry)), hold, np.concatenate((a.key, b.key)))
         (ids_a, pos_a), (ids_b, pos_b) = (ids[:len(a)], positions), (ids[len(a):], positions)
     else:
-        (ids_a, pos_a), (ids_b, pos_b) = time_blocks(a.entry, hold), time_blocks(b.entry, hold)
+        (ids_a, pos_a), (ids_b, pos_b) = time_blocks(a.entry, hold, a.key), time_blocks(b.entry, hold, b.key)
     difference = eb - ea
     blocks = min(len(pos_a), len(pos_b))
     kind = "paired" if paired else "independent"
