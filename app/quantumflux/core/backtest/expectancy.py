@@ -181,7 +181,8 @@ def compare_expectancy(a: TradeSample, b: TradeSample, *, resamples: int = RESAM
     method = f"{kind} studentized block bootstrap of the expectancy difference, {resamples} resamples, seed {seed}"
     if blocks < MIN_BLOCKS:
         return ExpectancyDifference(ea, eb, difference, math.nan, math.nan, math.nan, math.nan, paired, share_a,
-                                    share_b, f"too few trades to test ({blocks} time blocks; need {MIN_BLOCKS})")
+                                    share_b, f"too few trades to test ({blocks} time block{'s' * (blocks != 1)}; "
+                                    f"need {MIN_BLOCKS})")
     se, p_value, low, high, _ = studentized(a.profit, ids_a, pos_a, b.profit, ids_b, pos_b, paired, resamples,
                                             seed, confidence)
     if math.isnan(p_value):
