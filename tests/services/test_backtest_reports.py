@@ -155,13 +155,13 @@ def test_sweep_command_prints_the_caveat_and_the_out_of_sample_column(tmp_path: 
 def test_cli_and_api_report_the_same_keys(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     service = QuantumFluxService(Settings(data_root=tmp_path))
     strategies = ["sma_cross", "rsi_reversal", "confluence:threshold=0.25"]
-    jobs = {"ab": service.start_abtest(asset="EURUSD_otc", strategies=strategies, data=str(SAMPLE)),
+    jobs = {"ab": service.start_abtest(asset="EURUSD_otc", strategies=strategies, data=str(SAMPLE), walk_forward=2),
             "bt": service.start_backtest(asset="EURUSD_otc", strategy="sma_cross", data=str(SAMPLE), walk_forward=2)}
     deadline = time.time() + 60
     while any(job.status not in ("done", "failed") for job in jobs.values()) and time.time() < deadline:
         time.sleep(0.05)
     assert all(job.status == "done" for job in jobs.values()), {k: j.error for k, j in jobs.items()}
-    argv = ["abtest", "--data", str(SAMPLE), "--asset", "EURUSD_otc", "--json"]
+    argv = ["abtest", "--data", str(SAMPLE), "--asset", "EURUSD_otc", "--walk-forward", "2", "--json"]
     assert main([*argv, *(x for s in strategies for x in ("--strategy", s))]) == 0
     cli = json.loads(capsys.readouterr().out)
     api = jobs["ab"].result
@@ -169,6 +169,10 @@ def test_cli_and_api_report_the_same_keys(tmp_path: Path, capsys: pytest.Capture
     assert [set(r) for r in cli["results"]] == [set(r) for r in api["results"]]
     assert [set(c) for c in cli["comparisons"]] == [set(c) for c in api["comparisons"]]
     assert [c["p_value"] for c in cli["comparisons"]] == [c["p_value"] for c in api["comparisons"]]  # seeded
+    assert cli["walk_forward"] == api["walk_forward"] and len(cli["walk_forward"]["steps"]) == 2
+    assert {step["chosen"] for step in cli["walk_forward"]["steps"]} <= {r["label"] for r in cli["results"]}
+    for row in cli["results"]:  # each strategy: trades inside S0 and inside S1..S2, none counted twice
+        assert row["in_sample"]["trades"] + row["out_of_sample"]["trades"] <= row["trades"]
     assert main(["backtest", "--data", str(SAMPLE), "--asset", "EURUSD_otc", "--strategy", "sma_cross",
                  "--walk-forward", "2", "--json"]) == 0
     single = json.loads(capsys.readouterr().out)

@@ -116,6 +116,8 @@ class AbTestIn(BaseModel):
     expiry: str | None = None
     payout: float = Field(default=92.0, gt=0, le=1000)
     data: str | None = None
+    walk_forward: int | None = Field(default=None, ge=1, le=20,
+                                     description="cut the candles into K+1 segments: in/out-of-sample figures")
 
 
 class JobOut(BaseModel):

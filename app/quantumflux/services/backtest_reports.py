@@ -5,8 +5,8 @@ results, so both carry the same keys (docs/backtest.md lists them).
   one-sided test that the expectancy per trade is above 0 (break-even).
 - Sweeps and A/B tests try several variants: each row also has ``expectancy_p_value_adjusted``, Holm-adjusted
   over the ``tests`` variants that produced a p-value, and the report says how many ``variants`` were tried.
-- ``walk_forward`` (a backtest or sweep with ``folds``): segments, in-sample / out-of-sample figures and, for a
-  sweep, the anchored walk-forward choice scored on data it was not chosen on.
+- ``walk_forward`` (with ``folds``): a backtest's segments; for a sweep or an A/B test each variant's in-sample /
+  out-of-sample figures and the anchored walk-forward choice among them, scored on data it was not chosen on.
 """
 
 from __future__ import annotations
@@ -74,21 +74,28 @@ def sweep_report(rows: list[dict[str, Any]], config: BacktestConfig, bounds: Any
         report["rows"] = best_first(rows)
         return report
     runs = [row.pop("_trades", None) for row in rows]
+    report["walk_forward"] = _walk_forward(rows, runs, [row["params"] for row in rows], config, bounds)
+    report["rows"] = sorted(rows, key=_in_sample_score, reverse=True)
+    return report
+
+
+def _walk_forward(rows: list[dict[str, Any]], runs: list[Any], names: list[Any], config: BacktestConfig,
+                  bounds: Any) -> dict[str, Any]:
+    """Each row's ``in_sample`` (trades inside S0) and ``out_of_sample`` (inside S1..SK) figures, and the
+    anchored walk-forward over the variants (``chosen``: the variant's name)."""
     for row, trades in zip(rows, runs, strict=True):
         if trades is not None:
             in_sample, out_of_sample = split_metrics(trades, config, bounds)
             row["in_sample"], row["out_of_sample"] = in_sample.to_dict(), out_of_sample.to_dict()
     result = walk_forward(runs, config, bounds)
-    report["rows"] = sorted(rows, key=_in_sample_score, reverse=True)
-    report["walk_forward"] = {
+    return {
         "folds": len(bounds), "selection": "net_profit", "segments": _segments(bounds),
-        "steps": [{"fold": fold.index, "chosen": rows[fold.chosen]["params"] if fold.chosen >= 0 else None,
+        "steps": [{"fold": fold.index, "chosen": names[fold.chosen] if fold.chosen >= 0 else None,
                    "in_sample": fold.in_sample.to_dict() if fold.in_sample else None,
                    "out_of_sample": fold.out_of_sample.to_dict() if fold.out_of_sample else None}
                   for fold in result.folds],
         "out_of_sample": result.out_of_sample.to_dict() if result.out_of_sample else None,
     }
-    return report
 
 
 def _in_sample_score(row: dict[str, Any]) -> float:
@@ -96,11 +103,17 @@ def _in_sample_score(row: dict[str, Any]) -> float:
     return -math.inf if not inside or not inside["trades"] else float(inside["net_profit"])
 
 
-def ab_report(results: Sequence[tuple[str, BacktestResult]], comparisons: Sequence[Comparison]) -> dict[str, Any]:
+def ab_report(results: Sequence[tuple[str, BacktestResult]], comparisons: Sequence[Comparison],
+              bounds: Any = None) -> dict[str, Any]:
     """An A/B test: each strategy's summary with its Holm-adjusted expectancy p-value (over the strategies),
-    and each comparison with the baseline (``Comparison.to_dict``)."""
+    each comparison with the baseline (``Comparison.to_dict``) and, with ``bounds``, the strategies'
+    in-sample/out-of-sample figures and the walk-forward choice among them (``chosen``: a label)."""
     adjusted = holm([result.metrics.expectancy_p_value for _, result in results])
     rows = [{"label": label, **summary(result), "expectancy_p_value_adjusted": None if math.isnan(p) else p}
             for (label, result), p in zip(results, adjusted, strict=True)]
+    walk = None
+    if bounds is not None and results:
+        walk = _walk_forward(rows, [result.trades for _, result in results], [label for label, _ in results],
+                             results[0][1].config, bounds)
     return {"variants": len(rows), "adjustment": ADJUSTMENT, "results": rows,
-            "comparisons": [comparison.to_dict() for comparison in comparisons]}
+            "comparisons": [comparison.to_dict() for comparison in comparisons], "walk_forward": walk}

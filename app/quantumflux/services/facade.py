@@ -273,13 +273,20 @@ class QuantumFluxService:
         return self.jobs.submit("backtest", work)
 
     def start_abtest(self, *, asset: str, strategies: list[str], timeframe: str = "1m",
-                     expiry: str | int | None = None, payout: float = 92.0, data: str | None = None) -> Job:
+                     expiry: str | int | None = None, payout: float = 92.0, data: str | None = None,
+                     walk_forward: int | None = None) -> Job:
         from quantumflux.core.backtest import BacktestConfig
         from quantumflux.services.backtesting import StrategySpec, ab_test, strategy_dirs
 
         if len(strategies) < 2:
             raise ServiceError("an A/B test needs at least two strategies")
         arrays, warnings = self._arrays_for(asset, timeframe, data)
+        try:
+            from quantumflux.services.backtest_reports import bounds_for
+
+            bounds = bounds_for(arrays, walk_forward)
+        except ValueError as exc:
+            raise ServiceError(str(exc)) from exc
         tf = Timeframe.parse(timeframe).seconds
         config = BacktestConfig(timeframe=tf, expiry=Timeframe.parse(expiry).seconds if expiry else tf, payout=payout)
         specs = [StrategySpec.parse(s) for s in strategies]
@@ -288,7 +295,7 @@ class QuantumFluxService:
             from quantumflux.services.backtest_reports import ab_report
 
             results, comparisons = ab_test(arrays, specs, config, strategy_dirs(), progress=progress)
-            return {**plain(ab_report(results, comparisons)), "data_warnings": warnings}
+            return {**plain(ab_report(results, comparisons, bounds)), "data_warnings": warnings}
 
         return self.jobs.submit("abtest", work)
 

@@ -81,13 +81,20 @@ def sweep_lines(report: dict[str, Any]) -> list[str]:
                  f"(S1 from {walk['segments'][1]['start_utc']}). Rows are sorted by their net profit in S0 "
                  "(IS = in-sample, trades inside S0); OOS = the same parameters' trades inside S1..S"
                  f"{walk['folds']}, data the ranking did not see. A trade crossing a cut counts in neither.")
+    return lines + _walk_steps(walk)
+
+
+def _walk_steps(walk: dict[str, Any]) -> list[str]:
+    """The anchored walk-forward: each fold's choice and how it did on the next segment, then the pooled result."""
+    lines = []
     for step in walk["steps"]:
         k = step["fold"]
         before = "S0" if k == 1 else f"S0..S{k - 1}"
         if step["chosen"] is None:
             lines.append(f"  fold {k}: no variant traded in {before}")
             continue
-        chosen = ",".join(f"{key}={v}" for key, v in step["chosen"].items())
+        chosen = step["chosen"] if isinstance(step["chosen"], str) else \
+            ",".join(f"{key}={v}" for key, v in step["chosen"].items())
         ins, oos = step["in_sample"], step["out_of_sample"]
         lines.append(f"  fold {k}: best net profit in {before}: {chosen} ({ins['trades']} trades, net "
                      f"{ins['net_profit']:+.2f}) -> in S{k}: {oos['trades']} trades, expectancy "
@@ -109,6 +116,16 @@ def ab_lines(report: dict[str, Any], table: str) -> list[str]:
     for c in report["comparisons"]:
         lines.append(f"{c['challenger']} vs {c['baseline']}: {c['verdict']}")
         lines.append(comparison_note(c))
+    walk = report.get("walk_forward")
+    if walk:
+        lines += ["", f"Walk-forward: {walk['folds'] + 1} consecutive segments S0..S{walk['folds']} (S1 from "
+                  f"{walk['segments'][1]['start_utc']}); IS = trades inside S0, OOS = inside S1..S{walk['folds']}.",
+                  f"{'strategy':<34} {'IS trades':>9} {'IS net':>8} | {'OOS trades':>10} {'OOS exp.':>9} {'OOS net':>8}"]
+        for row in report["results"]:
+            ins, oos = row["in_sample"], row["out_of_sample"]
+            lines.append(f"{row['label'][:34]:<34} {ins['trades']:>9} {ins['net_profit']:>8.2f} | "
+                         f"{oos['trades']:>10} {_signed(oos['expectancy']):>9} {oos['net_profit']:>8.2f}")
+        lines += _walk_steps(walk)
     return lines
 
 

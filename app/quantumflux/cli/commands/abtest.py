@@ -22,6 +22,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument("--strategy", action="append", required=True, metavar="NAME[:K=V,...]",
                         help="a strategy, optionally with parameters (give two or more)")
     add_trade_options(parser)
+    parser.add_argument("--walk-forward", type=int, default=None, metavar="K",
+                        help="cut the candles into K+1 consecutive segments: each strategy's in-sample (first) and "
+                        "out-of-sample (rest) figures, and the best-so-far strategy scored on each next segment")
     parser.set_defaults(func=run)
 
 
@@ -41,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     from quantumflux.core.backtest import table
     from quantumflux.core.strategies import NotEnoughData
     from quantumflux.services import backtesting as bt
-    from quantumflux.services.backtest_reports import ab_report
+    from quantumflux.services.backtest_reports import ab_report, bounds_for
 
     if len(args.strategy) < 2:
         raise CommandError("give at least two --strategy options to compare", EXIT_USAGE)
@@ -53,14 +56,20 @@ def run(args: argparse.Namespace) -> int:
             bt.registry_for(common["folders"]).get(spec.name)
     except (ValueError, KeyError) as exc:
         raise user_error(exc) from exc
+    if args.walk_forward is not None and args.walk_forward < 1:
+        raise CommandError("--walk-forward needs K >= 1 (K + 1 segments)", EXIT_USAGE)
     arrays, info = load_data(common, args.asset)
     ticks = load_ticks_if_asked(args, common)
+    try:
+        bounds = bounds_for(arrays, args.walk_forward)
+    except ValueError as exc:
+        raise CommandError(str(exc), EXIT_USAGE) from exc
     try:
         results, comparisons = bt.ab_test(arrays, specs, config, common["folders"], progress=ProgressBar("abtest"),
                                           ticks=ticks)
     except (ValueError, KeyError, NotEnoughData) as exc:
         raise user_error(exc) from exc
-    report = ab_report(results, comparisons)
+    report = ab_report(results, comparisons, bounds)
     if args.json:
         print(json.dumps({"source": info["path"], "candles": info["rows"], "data_warnings": info["warnings"],
                           **report}, sort_keys=True))
