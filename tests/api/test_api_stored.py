@@ -116,7 +116,10 @@ def test_backtest_and_abtest_jobs(stored_api: httpx.Client):
         time.sleep(0.1)
     assert state["status"] == "done", state
     assert [r["label"] for r in state["result"]["results"]][:2] == ["sma_cross", "rsi_reversal"]
-    assert state["result"]["comparisons"]
+    assert state["result"]["comparisons"] and state["result"]["variants"] == 2
+    comparison = state["result"]["comparisons"][0]
+    assert "block bootstrap" in comparison["method"] and comparison["comparisons"] == 1
+    assert {"expectancy_p_value", "expectancy_p_value_adjusted"} <= set(state["result"]["results"][0])
     bad = stored_api.post("/abtests", json={"asset": "EURUSD_otc", "strategies": ["sma_cross"]})
     assert bad.status_code == 422
 

@@ -38,8 +38,13 @@ def test_backtest_json_matches_service_and_writes_equity(tmp_path: Path, capsys:
 def test_backtest_sweep_and_human_output(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["backtest", "--data", str(SAMPLE), "--asset", "EURUSD_otc", "--strategy", "rsi_reversal",
                  "--param", "period=7,14", "--workers", "1", "--json"]) == 0
-    rows = json.loads(capsys.readouterr().out)
+    report = json.loads(capsys.readouterr().out)
+    assert (report["variants"], report["tests"], report["adjustment"]) == (2, 2, "holm")
+    rows = report["rows"]
     assert sorted(r["params"]["period"] for r in rows) == ["14", "7"]
+    smaller, larger = sorted(r["expectancy_p_value"] for r in rows)
+    assert sorted(r["expectancy_p_value_adjusted"] for r in rows) == pytest.approx(
+        [min(1.0, 2 * smaller), min(1.0, max(2 * smaller, larger))])  # Holm over the 2 variants
     assert main(["backtest", "--data", str(SAMPLE), "--asset", "EURUSD_otc", "--strategy", "macd_cross"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("source: CSV history") and "break-even 52.08%" in out
@@ -66,7 +71,9 @@ def test_abtest_table_and_verdict(capsys: pytest.CaptureFixture[str]) -> None:
     report = json.loads(capsys.readouterr().out)
     assert [r["label"] for r in report["results"]] == ["sma_cross", "confluence(threshold=0.25)"]
     verdict = report["comparisons"][0]["verdict"]
-    assert "better at p=" in verdict or verdict.startswith("no detectable difference")
+    assert "better at p=" in verdict or verdict.startswith("no detectable difference in expectancy")
+    assert "block bootstrap" in report["comparisons"][0]["method"] and report["variants"] == 2
+    assert {"expectancy_p_value", "expectancy_p_value_adjusted"} <= set(report["results"][0])
     assert main(["abtest", "--data", str(SAMPLE), "--asset", "EURUSD_otc", "--strategy", "sma_cross"]) == EXIT_USAGE
 
 

@@ -115,7 +115,7 @@ def test_tick_exits_from_the_store(tmp_path: Path) -> None:
     result = bt.run_one(loaded, bt.StrategySpec("sma_cross", {"fast": "3", "slow": "8"}), config, ticks=(times, prices))
     trades = result.trades
     assert len(trades) > 10
-    expected_exit = prices[np.searchsorted(times, trades.entry_time + 90, side="right") - 1]
+    expected_exit = prices[np.searchsorted(times, trades.entry_time + 90, side="left") - 1]  # last tick before t + E
     np.testing.assert_array_equal(trades.exit_price, expected_exit)
     rows_out = bt.sweep(loaded, "sma_cross", {"fast": ["3", "4"], "slow": "8"}, config, workers=1,
                         ticks=(times, prices))

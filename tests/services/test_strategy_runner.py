@@ -83,7 +83,7 @@ def test_live_signals_equal_batch_signals_and_paper_results_follow_the_tick_path
         if times[-1] <= deadline:
             assert record.status == "confirmed"  # no tick after the expiry yet: not settled
             continue
-        exit_price = prices[np.searchsorted(times, deadline, side="right") - 1]
+        exit_price = prices[np.searchsorted(times, deadline, side="left") - 1]  # last tick before t + E
         outcome, profit = settle(Direction(record.direction), entry, exit_price, 1.0, 80.0)
         assert (record.status, record.close_price, record.outcome) == ("closed", exit_price, outcome)
         assert record.profit == pytest.approx(profit)
@@ -184,6 +184,23 @@ def test_live_ab_pair_tracked_with_the_backtest_statistics(tmp_path: Path) -> No
         assert rolling == pytest.approx(sum(r.outcome == "win" for r in closed[-10:]) / len(closed[-10:]))
     assert comparison.baseline == a and comparison.challenger == b
     assert 0 <= comparison.p_value <= 1 and comparison.verdict
+    # the same asset at the same times: dependent samples, tested paired, and the verdict says so
+    assert comparison.paired and comparison.overlap_baseline > 0.5 and "trade the same candles" in comparison.verdict
+    assert comparison.comparisons == 1 and comparison.p_value_adjusted == comparison.p_value
+    live = {label: [r.profit for r in journal.list(status="closed", strategy=label)] for label in (a, b)}
+    assert comparison.expectancy_baseline == pytest.approx(sum(live[a]) / len(live[a]))
+    assert comparison.difference == pytest.approx(sum(live[b]) / len(live[b]) - sum(live[a]) / len(live[a]))
+    for label in (a, b):  # 10 s trades on 5 s candles overlap each other: the HAC test, not the binomial
+        assert "overlapping trades" in reports[label]["statistics"]["expectancy_p_value_method"]
+    # a third strategy in the runner is one more variant tried: Holm over the two comparisons with the baseline
+    c = runner.enable("sma_cross", {"fast": "2", "slow": "6"}, [ASSET], "5s", "10s").label
+    feed_ticks(runner, clock, times[-1] + 0.4 + times[:300] - times[0], prices[:300])
+    with_b, with_c = runner.compare(a, b), runner.compare(a, c)
+    assert with_b.comparisons == with_c.comparisons == 2
+    smaller, larger = sorted((with_b.p_value, with_c.p_value))
+    expected = {smaller: min(1.0, 2 * smaller), larger: min(1.0, max(2 * smaller, larger))}
+    assert (with_b.p_value_adjusted, with_c.p_value_adjusted) == pytest.approx(
+        (expected[with_b.p_value], expected[with_c.p_value]))
 
 
 def test_set_up_errors_are_clear(tmp_path: Path) -> None:

@@ -43,6 +43,7 @@ def test_sim_command_serves_until_sigterm():
         (["sim", "--faults", "bogus=1"], "unknown fault"),
         (["sim", "--replay", "/nonexistent/recording.csv"], "replay path not found"),
         (["sim", "--assets", "500"], "asset count"),
+        (["sim", "--tick-jitter", "1.5"], "tick jitter must be a fraction"),
     ],
 )
 def test_sim_command_refuses_bad_options(argv, message, capsys):

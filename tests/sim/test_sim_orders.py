@@ -12,6 +12,7 @@ from quantumflux.core.model import Outcome
 from quantumflux.sim import PracticeBroker
 from quantumflux.sim.assets import SimAsset
 from quantumflux.sim.orders import NOT_ENOUGH_MONEY, Failure, OrderDesk
+from quantumflux.sim.prices import SyntheticPrices
 
 
 @pytest.fixture(scope="module")
@@ -56,9 +57,9 @@ def test_order_lifecycle_profit_balance_and_ledger(broker):
     expected_balance = start - 13.33
     for opened_deal, stake in ((call, 10.0), (put, 3.33)):
         deal = deals[opened_deal["id"]]
-        close_price = broker.price_at("EURUSD_otc", deal["closeMs"] / 1000)
+        close_price = broker.price_before("EURUSD_otc", deal["closeMs"] / 1000)
         assert deal["closePrice"] == close_price
-        seen = [p for a, t, p in client.ticks() if a == "EURUSD_otc" and t <= deal["closeMs"] / 1000]
+        seen = [p for a, t, p in client.ticks() if a == "EURUSD_otc" and t < deal["closeMs"] / 1000]
         assert seen[-1] == close_price  # the last tick the client saw before expiry
         move = np.sign(close_price - deal["openPrice"]) * (1 if deal["command"] == 0 else -1)
         expected = {1: round(stake * payout / 100, 2), 0: 0.0, -1: -stake}[int(move)]
@@ -139,6 +140,9 @@ class _SteppedPrices:
     def price_at(self, symbol, t):
         return self.before if t < self.switch else self.after
 
+    def price_before(self, symbol, t):
+        return self.before if t <= self.switch else self.after
+
 
 @pytest.mark.parametrize(
     ("before", "after", "action", "amount", "payout", "profit", "balance"),
@@ -164,3 +168,20 @@ def test_profit_arithmetic_to_the_cent(before, after, action, amount, payout, pr
     assert desk.balance(False) == 0
     (entry,) = desk.ledger
     assert entry.profit == profit and entry.closed and entry.close_time == 130.0
+
+
+def test_a_deal_expiring_on_a_tick_closes_at_the_tick_before():
+    """Ticks on whole seconds (jitter 0): a deal opened at 100.0 for 30 s expires at 130.0, exactly on a tick;
+    that tick opens the next candle, so the deal closes at the tick of 129.0 (docs/backtest.md, the exit rule)."""
+    asset = SimAsset(1, "EURUSD_otc", "EUR/USD OTC", "currency", 5, 1.1, 2e-4, 90, True)
+    prices = SyntheticPrices([asset], 4, 1.0, 0.0, jitter=0.0)
+    times, values = prices.ticks("EURUSD_otc", 90.0, 140.0)
+    assert times.tolist() == [float(t) for t in range(91, 141)]  # exactly on whole seconds
+    step = next(k for k in range(128, 135) if values[k - 91] != values[k - 92])  # a tick that moved the price
+    desk = OrderDesk({"EURUSD_otc": asset}, prices, balance_demo=1000, balance_real=0)
+    deal = desk.open(_order(amount=10, action="call", expiry=step - 100), True, 100.0)
+    assert not isinstance(deal, Failure)
+    (closed,) = desk.close_due(float(step))
+    assert closed["closePrice"] == values[step - 92] != values[step - 91]
+    assert prices.price_before("EURUSD_otc", float(step)) == values[step - 92]
+    assert prices.price_at("EURUSD_otc", float(step)) == values[step - 91]

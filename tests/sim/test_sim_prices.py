@@ -68,6 +68,20 @@ def test_price_at_is_the_last_tick_at_or_before():
         assert prices.price_at("#AAPL_otc", float(t)) == value
         assert prices.price_at("#AAPL_otc", float(t) + 0.0005) == value
     assert prices.price_at("#AAPL_otc", float(times[1]) - 0.0005) == values[0]
+    for k in range(1, len(times)):  # strictly before: a tick at exactly t is not the price before t
+        assert prices.price_before("#AAPL_otc", float(times[k])) == values[k - 1]
+
+
+@pytest.mark.parametrize(("tick_rate", "grid"), [(1.0, 1.0), (2.0, 0.5)])
+def test_zero_jitter_puts_every_tick_on_the_grid(tick_rate: float, grid: float):
+    prices = SyntheticPrices(CATALOG, 1, tick_rate, EPOCH, jitter=0.0)
+    times, _ = prices.ticks("EURUSD_otc", EPOCH + 1000, EPOCH + 1100)
+    assert len(times) == round(100 / grid) and np.all(times % grid == 0)
+    default = SyntheticPrices(CATALOG, 1, tick_rate, EPOCH)  # the same path, only the stamps move
+    late = [float(t) + 0.9 * grid for t in times]  # after both the grid tick and its jittered twin
+    assert [prices.price_at("EURUSD_otc", t) for t in late] == [default.price_at("EURUSD_otc", t) for t in late]
+    with pytest.raises(ValueError, match="jitter"):
+        SyntheticPrices(CATALOG, 1, tick_rate, EPOCH, jitter=1.0)
 
 
 def test_candles_from_ticks_match_a_plain_loop():

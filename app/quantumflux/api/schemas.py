@@ -156,6 +156,8 @@ class BacktestIn(BaseModel):
     stake: float = Field(default=1.0, gt=0)
     data: str | None = Field(default=None, description="a data directory or CSV inside the data root (or a folder "
                                                         "in api_data_dirs); default: live/stored data")
+    walk_forward: int | None = Field(default=None, ge=1, le=20,
+                                     description="cut the candles into K+1 segments; each segment's metrics")
 
     _timeframes = field_validator("timeframe", "expiry")(_timeframe)
 
@@ -167,6 +169,8 @@ class AbTestIn(BaseModel):
     expiry: str | None = None
     payout: float = Field(default=92.0, gt=0, le=1000)
     data: str | None = None
+    walk_forward: int | None = Field(default=None, ge=1, le=20,
+                                     description="cut the candles into K+1 segments: in/out-of-sample figures")
 
     _timeframes = field_validator("timeframe", "expiry")(_timeframe)
 

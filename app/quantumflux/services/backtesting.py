@@ -39,20 +39,57 @@ Progress = Callable[[int, int], None]
 # ------------------------------------------------------------------------ data
 
 
+class BadDataError(ValueError):
+    """The data hold values a backtest cannot trust (a price <= 0 or not a number, high < low)."""
+
+
+def check_prices(times: Any, columns: Mapping[str, Any], what: str) -> None:
+    """Refuse prices that cannot be real: not finite or <= 0 in any column, or ``high < low``.
+
+    Raises :class:`BadDataError` naming how many rows are wrong and the first one's time.
+    """
+    import numpy as np
+
+    from quantumflux.core.model import iso_utc
+
+    times = np.asarray(times, dtype=np.float64)
+    values = np.column_stack([np.asarray(v, dtype=np.float64) for v in columns.values()])
+    problems = []
+    bad = ~(np.isfinite(values) & (values > 0)).all(axis=1)
+    if bad.any():
+        problems.append(f"{int(bad.sum())} row(s) with a price <= 0 or not a number "
+                        f"(first at {iso_utc(float(times[np.argmax(bad)]))})")
+    if "high" in columns and "low" in columns:
+        inverted = np.asarray(columns["high"], dtype=np.float64) < np.asarray(columns["low"], dtype=np.float64)
+        if inverted.any():
+            problems.append(f"{int(inverted.sum())} candle(s) with high < low "
+                            f"(first at {iso_utc(float(times[np.argmax(inverted)]))})")
+    if problems:
+        raise BadDataError(f"{what}: {'; '.join(problems)}. The backtest refuses prices it cannot trust: "
+                           "fix or remove those rows")
+
+
 def load_arrays(path: Path | str, asset: str | None, timeframe: str | int | None) -> tuple[CandleArrays, dict[str, Any]]:
     """Candles from a data directory or CSV file as arrays, plus facts about the load.
 
-    Raises FileNotFoundError / ValueError with a readable message when nothing usable is there.
+    Raises FileNotFoundError / ValueError with a readable message when nothing usable is there, and
+    :class:`BadDataError` for impossible prices (:func:`check_prices`). Several candles with the same
+    time keep the last (by file order); ``info["warnings"]`` says how many times had rows that disagree.
     """
     from quantumflux.storage.loader import load_candles
 
     frame = load_candles(Path(path), asset, timeframe)
+    what = " ".join(str(x) for x in (asset, timeframe) if x) or "candles"
     if frame.empty:
-        what = " ".join(str(x) for x in (asset, timeframe) if x) or "candles"
         raise ValueError(f"no {what} found in {path}")
+    check_prices(frame["time"], {c: frame[c] for c in ("open", "high", "low", "close")}, f"{what} in {path}")
     arrays = CandleArrays.from_frame(frame[["time", "open", "high", "low", "close", "volume"]].reset_index(drop=True))
+    conflicting = int(frame.attrs.get("conflicting_times", 0))
+    warnings = [f"{conflicting} time(s) had several candles with different prices; the last (by file order) "
+                "was kept"] if conflicting else []
     info = {"path": str(path), "rows": len(arrays), "skipped_rows": int(frame.attrs.get("skipped_rows", 0)),
-            "files": len(frame.attrs.get("files", []))}
+            "files": len(frame.attrs.get("files", [])), "duplicate_rows": int(frame.attrs.get("duplicate_rows", 0)),
+            "conflicting_times": conflicting, "warnings": warnings}
     return arrays, info
 
 
@@ -63,6 +100,7 @@ def load_tick_arrays(path: Path | str, asset: str) -> tuple[Any, Any]:
     frame = load_ticks(Path(path), asset)
     if frame.empty:
         raise ValueError(f"no ticks of {asset} found in {path}")
+    check_prices(frame["time"], {"price": frame["price"]}, f"ticks of {asset} in {path}")
     return frame["time"].to_numpy(dtype="float64"), frame["price"].to_numpy(dtype="float64")
 
 
@@ -153,13 +191,14 @@ def write_equity(result: BacktestResult, csv_path: Path | None = None, png_path:
 def ab_test(arrays: CandleArrays, specs: Sequence[StrategySpec], config: BacktestConfig,
             folders: tuple[Path, ...] = (), progress: Progress | None = None, ticks: tuple[Any, Any] | None = None,
             ) -> tuple[list[tuple[str, BacktestResult]], list[Comparison]]:
-    """Run every strategy on the same arrays; compare each with the first."""
+    """Run every strategy on the same arrays; compare each one's expectancy with the first's
+    (:func:`~quantumflux.core.backtest.compare_all`: bootstrap, Holm-adjusted over the comparisons)."""
     results = []
     for done, spec in enumerate(specs, 1):
         results.append((spec.label, run_one(arrays, spec, config, folders, ticks)))
         if progress:
             progress(done, len(specs))
-    return results, compare_all([(label, r.metrics) for label, r in results])
+    return results, compare_all([result.arm(label) for label, result in results])
 
 
 # ------------------------------------------------------------------------ sweeps
@@ -189,27 +228,33 @@ def _init_worker(data: SweepData) -> None:
 
 
 def sweep_task(data: SweepData | CandleArrays | None, name: str, params: dict[str, Any], config: BacktestConfig,
-               folders: tuple[Path, ...]) -> dict[str, Any]:
-    """One grid point (runs in a worker): a summary row, or the row with ``error``."""
+               folders: tuple[Path, ...], keep_trades: bool = False) -> dict[str, Any]:
+    """One grid point (runs in a worker): a summary row, or the row with ``error``. With ``keep_trades`` the
+    row also holds the :class:`~quantumflux.core.backtest.Trades` under ``"_trades"`` (for walk-forward)."""
     data = _WORKER_DATA if data is None else data
     assert data is not None, "worker has no data"
     if isinstance(data, CandleArrays):
         data = SweepData(data)
     row: dict[str, Any] = {"params": params}
     try:
-        row.update(summary(run_one(data.arrays, StrategySpec(name, params), config, folders, data.ticks)))
+        result = run_one(data.arrays, StrategySpec(name, params), config, folders, data.ticks)
+        row.update(summary(result))
+        if keep_trades:
+            row["_trades"] = result.trades
     except (ValueError, KeyError, NotEnoughData) as exc:
         row["error"] = str(exc).strip("'\"")
     return row
 
 
-def _pool_task(name: str, params: dict[str, Any], config: BacktestConfig, folders: tuple[Path, ...]) -> dict[str, Any]:
-    return sweep_task(None, name, params, config, folders)
+def _pool_task(name: str, params: dict[str, Any], config: BacktestConfig, folders: tuple[Path, ...],
+               keep_trades: bool) -> dict[str, Any]:
+    return sweep_task(None, name, params, config, folders, keep_trades)
 
 
 def sweep(arrays: CandleArrays, name: str, grid: Mapping[str, Any], config: BacktestConfig,
           folders: tuple[Path, ...] = (), workers: int | None = None, cluster: str | Any | None = None,
-          progress: Progress | None = None, ticks: tuple[Any, Any] | None = None) -> list[dict[str, Any]]:
+          progress: Progress | None = None, ticks: tuple[Any, Any] | None = None,
+          keep_trades: bool = False) -> list[dict[str, Any]]:
     """Backtest every grid combination; rows come back in grid order.
 
     ``cluster``: a Dask scheduler address (``tcp://host:8786``) or a ``distributed.Client``;
@@ -219,17 +264,18 @@ def sweep(arrays: CandleArrays, name: str, grid: Mapping[str, Any], config: Back
     registry_for(tuple(folders)).get(name)  # fail fast on an unknown strategy
     data = SweepData(arrays, ticks)
     if cluster is not None:
-        return _sweep_dask(data, name, points, config, folders, cluster, progress)
+        return _sweep_dask(data, name, points, config, folders, cluster, progress, keep_trades)
     workers = max(1, min(workers or os.cpu_count() or 1, len(points)))
     rows: list[dict[str, Any] | None] = [None] * len(points)
     if workers == 1:
         for k, params in enumerate(points):
-            rows[k] = sweep_task(data, name, params, config, folders)
+            rows[k] = sweep_task(data, name, params, config, folders, keep_trades)
             if progress:
                 progress(k + 1, len(points))
         return rows  # type: ignore[return-value]
     with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(data,)) as pool:
-        futures = {pool.submit(_pool_task, name, params, config, folders): k for k, params in enumerate(points)}
+        futures = {pool.submit(_pool_task, name, params, config, folders, keep_trades): k
+                   for k, params in enumerate(points)}
         for done, future in enumerate(as_completed(futures), 1):
             rows[futures[future]] = future.result()
             if progress:
@@ -238,7 +284,8 @@ def sweep(arrays: CandleArrays, name: str, grid: Mapping[str, Any], config: Back
 
 
 def _sweep_dask(data: SweepData, name: str, points: list[dict[str, Any]], config: BacktestConfig,
-                folders: tuple[Path, ...], cluster: str | Any, progress: Progress | None) -> list[dict[str, Any]]:
+                folders: tuple[Path, ...], cluster: str | Any, progress: Progress | None,
+                keep_trades: bool = False) -> list[dict[str, Any]]:
     try:
         from distributed import Client
         from distributed import as_completed as dask_completed
@@ -251,7 +298,8 @@ def _sweep_dask(data: SweepData, name: str, points: list[dict[str, Any]], config
         raise ConnectionError(f"cannot reach the Dask scheduler at {cluster}: {exc}") from exc
     try:
         shared = client.scatter(data, broadcast=True)
-        futures = [client.submit(sweep_task, shared, name, params, config, folders, pure=False) for params in points]
+        futures = [client.submit(sweep_task, shared, name, params, config, folders, keep_trades, pure=False)
+                   for params in points]
         order = {future.key: k for k, future in enumerate(futures)}
         rows: list[dict[str, Any] | None] = [None] * len(points)
         for done, future in enumerate(dask_completed(futures), 1):

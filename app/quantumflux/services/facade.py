@@ -200,7 +200,7 @@ class QuantumFluxService:
     def _closed_candles(self, asset: str, tf: Timeframe, data: str | Path | None) -> tuple[CandleArrays, str]:
         """Closed candles and where they came from: ``data``, else the live session and the stored history."""
         if data is not None:
-            return self._load(asset, tf, data), f"CSV history {data}"
+            return self._load(asset, tf, data)[0], f"CSV history {data}"
         arrays, _, _ = self._view(asset, tf.seconds)
         hub = self.app.hub
         ticks = len(self.market.read(lambda state: state.tick_columns(asset))[0])
@@ -255,22 +255,25 @@ class QuantumFluxService:
 
     def start_backtest(self, *, asset: str, strategy: str, timeframe: str = "1m", params: dict | None = None,
                        expiry: str | int | None = None, payout: float = 92.0, stake: float = 1.0,
-                       data: str | None = None) -> Job:
-        from quantumflux.services.backtesting import StrategySpec, run_one, summary
+                       data: str | None = None, walk_forward: int | None = None) -> Job:
+        from quantumflux.services.backtest_reports import backtest_report
+        from quantumflux.services.backtesting import StrategySpec, run_one
 
         spec = StrategySpec(strategy, params or {})
         config = self._backtest_config([spec], timeframe, expiry, payout=payout, stake=stake)
-        arrays = self._arrays_for(asset, timeframe, data)
+        arrays, warnings = self._arrays_for(asset, timeframe, data)
+        bounds = self._bounds(arrays, walk_forward)
 
         def work(progress: Callable[[int, int], None]) -> dict[str, Any]:
             progress(0, 1)
             result = run_one(arrays, spec, config, self.app.strategy_dirs)
-            return summary(result)
+            return {**plain(backtest_report(result, bounds)), "data_warnings": warnings}
 
         return self.jobs.submit("backtest", work)
 
     def start_abtest(self, *, asset: str, strategies: list[str], timeframe: str = "1m",
-                     expiry: str | int | None = None, payout: float = 92.0, data: str | None = None) -> Job:
+                     expiry: str | int | None = None, payout: float = 92.0, data: str | None = None,
+                     walk_forward: int | None = None) -> Job:
         from quantumflux.services.backtesting import StrategySpec, ab_test
 
         if len(strategies) < 2:
@@ -280,18 +283,29 @@ class QuantumFluxService:
         except ValueError as exc:
             raise ServiceError(str(exc)) from exc
         config = self._backtest_config(specs, timeframe, expiry, payout=payout)
-        arrays = self._arrays_for(asset, timeframe, data)
+        arrays, warnings = self._arrays_for(asset, timeframe, data)
+        bounds = self._bounds(arrays, walk_forward)
 
         def work(progress: Callable[[int, int], None]) -> Any:
-            from quantumflux.services.backtesting import summary
+            from quantumflux.services.backtest_reports import ab_report
 
             results, comparisons = ab_test(arrays, specs, config, self.app.strategy_dirs, progress=progress)
-            return {"results": [{"label": label, **plain(summary(r))} for label, r in results],
-                    "comparisons": [plain(c) for c in comparisons]}
+            return {**plain(ab_report(results, comparisons, bounds)), "data_warnings": warnings}
 
         return self.jobs.submit("abtest", work)
 
-    def _arrays_for(self, asset: str, timeframe: str | int, data: str | None) -> CandleArrays:
+    @staticmethod
+    def _bounds(arrays: CandleArrays, walk_forward: int | None) -> Any:
+        from quantumflux.services.backtest_reports import bounds_for
+
+        try:
+            return bounds_for(arrays, walk_forward)
+        except ValueError as exc:
+            raise ServiceError(str(exc)) from exc
+
+    def _arrays_for(self, asset: str, timeframe: str | int, data: str | None) -> tuple[CandleArrays, list[str]]:
+        """Candles to backtest on and the loader's warnings (``data_warnings``): from ``data`` (confined to the
+        data root and the configured folders; impossible prices are a 422), else the live/stored candles."""
         if data:
             from quantumflux.services.data_paths import DataPathError, confine_data_path
 
@@ -301,16 +315,20 @@ class QuantumFluxService:
                 raise ServiceError(str(exc), 403) from exc
             return self._load(asset, timeframe_of(timeframe), path)
         arrays, _, _ = self._view(asset, timeframe)
-        return arrays
+        return arrays, []
 
-    def _load(self, asset: str, tf: Timeframe, data: str | Path) -> CandleArrays:
-        """``asset``'s candles at ``tf`` from a data folder or CSV file (404 when there are none)."""
-        from quantumflux.services.backtesting import load_arrays
+    def _load(self, asset: str, tf: Timeframe, data: str | Path) -> tuple[CandleArrays, list[str]]:
+        """``asset``'s candles at ``tf`` from a data folder or CSV file and the loader's warnings (404 when there
+        are none, 422 for prices the backtest refuses)."""
+        from quantumflux.services.backtesting import BadDataError, load_arrays
 
         try:
-            return load_arrays(self._data_path(data), asset, str(tf))[0]
+            arrays, info = load_arrays(self._data_path(data), asset, str(tf))
+        except BadDataError as exc:
+            raise ServiceError(str(exc), 422) from exc
         except (OSError, ValueError) as exc:
             raise ServiceError(str(exc), 404) from exc
+        return arrays, info["warnings"]
 
     # -------------------------------------------------------------- collector
     def _connected(self, what: str) -> Application:

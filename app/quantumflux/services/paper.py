@@ -4,8 +4,11 @@ Semantics (the backtest's, applied to the live stream):
 
 - entry: the close of the signal candle (its last tick), at the candle's end time ``t``; the runner
   passes both. Without them the last tick seen for the asset is the entry.
-- exit: the last tick of the asset at or before ``t + expiry``, as seen on the live stream. The
-  trade settles when the first tick *after* ``t + expiry`` arrives (only then is the exit final).
+- exit: the last tick of the asset *before* ``t + expiry`` (strictly), as seen on the live stream —
+  the backtest's exit rule (:mod:`quantumflux.core.backtest.engine`): a tick stamped exactly
+  ``t + expiry`` opens the next candle and is not the exit. The trade settles when the first tick at
+  or after ``t + expiry`` arrives (only then is the exit final). No tick between entry and expiry:
+  the exit is the entry price (a draw).
 - call wins if exit > entry, put if exit < entry, equal is a draw (stake back); a win pays
   ``stake × payout / 100``, a loss costs the stake. The payout is the broker's for the asset
   (``updateAssets``) when the order is placed.
@@ -51,7 +54,7 @@ class PaperTrade:
     entry_time: float
     entry_price: float
     opened_at: float  # clock
-    last_time: float = math.nan  # the last tick at or before the deadline seen so far
+    last_time: float = math.nan  # the last tick before the deadline seen so far
     last_price: float = math.nan
     status: str = "open"  # open | closed | unknown
     outcome: str | None = None
@@ -135,7 +138,7 @@ class PaperExecutor:
             for tick in ticks:
                 self._last_tick[tick.asset] = (tick.time, tick.price)
                 for trade in [t for t in self._open.values() if t.asset == tick.asset]:
-                    if tick.time <= trade.deadline:
+                    if tick.time < trade.deadline:
                         if not tick.time < trade.last_time:
                             trade.last_time, trade.last_price = tick.time, tick.price
                     else:

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from quantumflux.core.backtest import Metrics, longest_streak, max_drawdown
+from quantumflux.core.backtest.expectancy import TradeSample, expectancy_test
 from quantumflux.core.backtest.stats import binomial_test, wilson_interval
 from quantumflux.storage.journal import OPEN_STATUSES
 
@@ -52,6 +53,20 @@ def _format(value: Any) -> str:
     return str(value)
 
 
+def live_sample(records: Iterable[Any]) -> TradeSample:
+    """Closed journal records as a :class:`TradeSample`: held from the request for the expiry, on their asset;
+    a win would pay ``amount × payout / 100`` (the mean payout of the records when one is missing)."""
+    closed = sorted((r for r in records if r.status == "closed"), key=lambda r: (r.requested_at, r.client_id))
+    payouts = [r.payout for r in closed if r.payout]
+    fallback = float(np.mean(payouts)) if payouts else 92.0
+    amount = np.array([r.amount for r in closed], dtype=np.float64)
+    payout = np.array([r.payout or fallback for r in closed], dtype=np.float64)
+    start = np.array([r.requested_at for r in closed], dtype=np.float64)
+    return TradeSample.of([r.profit or 0.0 for r in closed], amount * payout / 100.0, amount, start,
+                          start + np.array([r.expiry for r in closed], dtype=np.float64),
+                          np.array([r.asset for r in closed], dtype=str))
+
+
 def live_metrics(records: Iterable[Any]) -> Metrics:
     """The backtest's :class:`Metrics` over closed journal records (request order). The break-even win rate
     uses the mean payout of the trades (92 % when none is recorded)."""
@@ -66,11 +81,13 @@ def live_metrics(records: Iterable[Any]) -> Metrics:
     low, high = wilson_interval(wins, decided)
     test = binomial_test(wins, decided, break_even)
     net = float(profit.sum())
+    expectancy = expectancy_test(live_sample(closed))
     return Metrics(
         trades=len(closed), wins=wins, draws=len(closed) - decided, losses=losses,
         win_rate=wins / decided if decided else math.nan, win_rate_low=low, win_rate_high=high,
         break_even_win_rate=break_even, p_value=test.p_value, p_value_method=test.method,
-        expectancy=net / len(closed) if closed else math.nan, net_profit=net,
+        expectancy=net / len(closed) if closed else math.nan, expectancy_p_value=expectancy.p_value,
+        expectancy_p_value_method=expectancy.method, net_profit=net,
         max_drawdown=max_drawdown(profit), longest_losing_streak=longest_streak(outcome),
         signals_beyond_data=0, signals_skipped_concurrent=0,
     )

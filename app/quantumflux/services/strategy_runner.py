@@ -37,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from quantumflux.core.backtest import Comparison, compare
+from quantumflux.core.backtest import Arm, Comparison, compare_all
 from quantumflux.core.candles import CandleArrays, CandleBook
 from quantumflux.core.model import Candle, Signal, Tick, Timeframe, normalise_symbol
 from quantumflux.core.protocol import events as ev
@@ -45,7 +45,12 @@ from quantumflux.core.risk import RiskGuard
 from quantumflux.core.strategies import NotReady, Strategy, StrategyRegistry, StrategyState, default_registry
 from quantumflux.services.market_state import MarketState
 from quantumflux.services.paper import PaperExecutor, PaperTrade
-from quantumflux.services.strategy_performance import live_metrics, strategy_label, strategy_report
+from quantumflux.services.strategy_performance import (
+    live_metrics,
+    live_sample,
+    strategy_label,
+    strategy_report,
+)
 from quantumflux.services.strategy_runner_types import (
     MODES,
     Executor,
@@ -213,12 +218,18 @@ class StrategyRunner:
         return [strategy_report(self.journal, r.label, account=account_of(r.mode), window=window) for r in runs]
 
     def compare(self, baseline: str, challenger: str) -> Comparison:
-        """Live A/B: the win rates of two strategies' closed trades, with the backtest's test and verdict."""
+        """Live A/B: two strategies' closed trades compared on expectancy with the backtest's A/B test and verdict
+        (block bootstrap, paired when they trade the same assets at the same time). The p-value is Holm-adjusted
+        over every enabled strategy compared with ``baseline`` (the variants tried), the break-even tests over
+        all of them."""
         with self._lock:
-            modes = {label: self._running[label].mode for label in (baseline, challenger) if label in self._running}
-        metrics = [live_metrics(self.journal.list(status="closed", strategy=label, account=account_of(modes.get(label))))
-                   for label in (baseline, challenger)]
-        return compare(baseline, metrics[0], challenger, metrics[1])
+            modes = {label: running.mode for label, running in self._running.items()}
+        labels = [baseline, challenger, *(label for label in modes if label not in (baseline, challenger))]
+        arms = []
+        for label in labels:
+            records = self.journal.list(status="closed", strategy=label, account=account_of(modes.get(label)))
+            arms.append(Arm(label, live_metrics(records), live_sample(records)))
+        return compare_all(arms)[0]
 
     # ---------------------------------------------------------------- events
 

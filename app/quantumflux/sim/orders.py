@@ -3,8 +3,9 @@
 An ``openOrder`` is checked (known asset, open for trading, amount and expiry in range, enough
 balance on the account the session authenticated as), then opened at the price of the last tick
 at or before the open time; the stake leaves the balance. At ``open_time + expiry`` the deal closes
-at the price path's price at that instant: a call wins when the close is above the open, a put when
-below, equal is a draw. Win: profit = stake × payout % (rounded to the cent), balance += stake +
+at the price in force just before that instant, the last tick strictly before it (the exit rule of
+docs/backtest.md: a tick stamped exactly at the expiry opens the next candle): a call wins when the
+close is above the open, a put when below, equal is a draw. Win: profit = stake × payout % (rounded to the cent), balance += stake +
 profit. Draw: profit 0, stake returned. Loss: profit = −stake.
 """
 
@@ -234,7 +235,7 @@ class OrderDesk:
                 entry = self._ledger[index]
                 if entry.close_time is None or entry.close_time > now:
                     continue
-                close_price = self.prices.price_at(entry.asset, entry.close_time)
+                close_price = self.prices.price_before(entry.asset, entry.close_time)
                 close_price = entry.open_price if close_price is None else close_price
                 profit = _profit(entry, float(close_price))
                 self._ledger[index] = replace(entry, close_price=close_price, profit=profit, closed=True)

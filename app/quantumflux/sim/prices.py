@@ -7,9 +7,13 @@ price at every block start; the path inside a block is a Brownian bridge between
 (plus the block's jumps), drawn from a generator seeded by ``(seed, asset, block)``. Any block
 can therefore be produced on its own, in any order, and always comes out the same.
 
-Every grid point is one tick: its time is the grid time plus a deterministic jitter (rounded
-to milliseconds), its price is rounded to the asset's digits. ``price_at(t)`` is the price of the
-last tick at or before ``t`` — exactly what a client watching the stream saw last.
+Every grid point is one tick: its time is the grid time plus a deterministic jitter of up to
+``jitter`` (default 0.8) of a step (rounded to milliseconds), its price is rounded to the asset's
+digits; ``jitter=0`` puts every tick exactly on the grid (whole seconds at 1 Hz, half seconds at
+2 Hz: ticks that land on candle boundaries and expiry instants). ``price_at(t)`` is the price of
+the last tick at or before ``t`` — exactly what a client watching the stream saw last;
+``price_before(t)`` the last tick strictly before ``t``, the price a deal expiring at ``t`` closes at
+(a tick stamped exactly ``t`` opens the next candle; docs/backtest.md, "The exit rule").
 """
 
 from __future__ import annotations
@@ -42,6 +46,10 @@ class PriceSource(Protocol):
 
     def price_at(self, symbol: str, t: float) -> float | None:
         """Price of the last tick at or before ``t`` (None before the first tick)."""
+        ...
+
+    def price_before(self, symbol: str, t: float) -> float | None:
+        """Price of the last tick strictly before ``t`` (None when there is none)."""
         ...
 
 
@@ -89,10 +97,14 @@ class _Walk:
 class SyntheticPrices:
     """The seeded price process of a set of assets (see the module docstring)."""
 
-    def __init__(self, assets: Iterable[SimAsset], seed: int, tick_rate: float, epoch: float) -> None:
+    def __init__(self, assets: Iterable[SimAsset], seed: int, tick_rate: float, epoch: float,
+                 jitter: float = 0.8) -> None:
         if tick_rate <= 0 or tick_rate > 50:
             raise ValueError(f"tick rate must be above 0 and at most 50 Hz, got {tick_rate}")
+        if not 0 <= jitter < 1:
+            raise ValueError(f"tick jitter must be a fraction of a step in [0, 1), got {jitter}")
         self.seed = seed
+        self.jitter = float(jitter)
         self.step = 1.0 / tick_rate
         self.epoch = float(epoch)
         self.block_seconds = BLOCK_STEPS * self.step
@@ -126,7 +138,7 @@ class SyntheticPrices:
             positions = rng.integers(1, BLOCK_STEPS, size=len(jumps))
             for position, size in zip(positions, jumps, strict=True):
                 bridge[position:] += size
-        jitter = rng.random(BLOCK_STEPS) * 0.8 * self.step
+        jitter = rng.random(BLOCK_STEPS) * self.jitter * self.step
         grid = self.epoch + (block * BLOCK_STEPS + np.arange(BLOCK_STEPS)) * self.step
         times = np.round(grid + jitter, 3)
         prices = np.round(np.exp(walk.levels[block] + bridge), walk.asset.digits)
@@ -155,12 +167,19 @@ class SyntheticPrices:
 
     def price_at(self, symbol: str, t: float) -> float | None:
         """Price of the last tick at or before ``t``."""
+        return self._last(symbol, t, "right")
+
+    def price_before(self, symbol: str, t: float) -> float | None:
+        """Price of the last tick strictly before ``t``."""
+        return self._last(symbol, t, "left")
+
+    def _last(self, symbol: str, t: float, side: str) -> float | None:
         if symbol not in self._walks:
             raise KeyError(symbol)
         block = self._block_of(t)
         while block >= 0:
             times, prices = self._block(symbol, block)
-            index = int(np.searchsorted(times, t, side="right")) - 1
+            index = int(np.searchsorted(times, t, side=side)) - 1  # type: ignore[call-overload]
             if index >= 0:
                 return float(prices[index])
             block -= 1
@@ -178,6 +197,9 @@ class CompositePrices:
 
     def price_at(self, symbol: str, t: float) -> float | None:
         return self._sources[symbol].price_at(symbol, t)
+
+    def price_before(self, symbol: str, t: float) -> float | None:
+        return self._sources[symbol].price_before(symbol, t)
 
 
 def candles_from_ticks(times: np.ndarray, prices: np.ndarray, period: int) -> list[list[float]]:

@@ -173,3 +173,9 @@ class ReplayPrices:
         times, prices = self._series[symbol]
         index = int(np.searchsorted(times, t, side="right")) - 1
         return float(prices[index]) if index >= 0 else None
+
+    def price_before(self, symbol: str, t: float) -> float | None:
+        """The last tick strictly before ``t`` (what a deal expiring at ``t`` closes at)."""
+        times, prices = self._series[symbol]
+        index = int(np.searchsorted(times, t, side="left")) - 1
+        return float(prices[index]) if index >= 0 else None

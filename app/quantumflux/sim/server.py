@@ -61,6 +61,7 @@ def _market(
     speed: float,
     history_seconds: float,
     now: float,
+    tick_jitter: float = 0.8,
 ) -> tuple[list[SimAsset], dict[str, PriceSource]]:
     """The listed assets and the price source of each: synthetic, or the recording for replayed ones.
 
@@ -68,7 +69,7 @@ def _market(
     catalog is added.
     """
     assets = list(catalog)
-    synthetic = SyntheticPrices(assets, seed, tick_rate, epoch)
+    synthetic = SyntheticPrices(assets, seed, tick_rate, epoch, tick_jitter)
     sources: dict[str, PriceSource] = {asset.symbol: synthetic for asset in assets}
     if replay is None:
         return assets, sources
@@ -95,6 +96,7 @@ class PracticeBroker(MarketBehaviour):
         seed: int = 0,
         assets: int = 48,
         tick_rate: float = 4.0,
+        tick_jitter: float = 0.8,
         replay: Path | str | None = None,
         speed: float = 1.0,
         faults: str | FaultSpec | None = None,
@@ -131,7 +133,7 @@ class PracticeBroker(MarketBehaviour):
         now = time.time()
         self.epoch = float(epoch) if epoch is not None else default_epoch(now, history_seconds)
         catalog, sources = _market(build_catalog(assets, seed), seed, tick_rate, self.epoch,
-                                   replay, speed, history_seconds, now)
+                                   replay, speed, history_seconds, now, tick_jitter)
         self.assets: tuple[SimAsset, ...] = tuple(catalog)
         self._by_symbol = {asset.symbol: asset for asset in catalog}
         self._active = [asset.symbol for asset in catalog if asset.active]
@@ -298,6 +300,10 @@ class PracticeBroker(MarketBehaviour):
     def price_at(self, symbol: str, t: float) -> float | None:
         """The price path's price at ``t`` (the last tick at or before it)."""
         return self.prices.price_at(symbol, t)
+
+    def price_before(self, symbol: str, t: float) -> float | None:
+        """The last tick strictly before ``t``: the close of a deal expiring at ``t``."""
+        return self.prices.price_before(symbol, t)
 
     def emitted_ticks(self, since: float | None = None) -> list[Tick]:
         """Ticks sent while at least one authenticated client was connected (``time >= since``)."""

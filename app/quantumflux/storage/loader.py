@@ -15,7 +15,8 @@ is concatenated, sorted by time and de-duplicated. A torn or corrupt row is skip
 in ``df.attrs["skipped_rows"]`` and logged; the rest of the file is kept. In a directory, a file
 that cannot be read at all (a torn header, an unknown layout) is skipped, counted in
 ``df.attrs["skipped_files"]`` and logged; the other parts of the series are kept. A single file
-asked for by name still raises.
+asked for by name still raises. Of candles with the same time the last (by file order) is kept: ``df.attrs["duplicate_rows"]`` counts the rows dropped and
+``df.attrs["conflicting_times"]`` the times whose rows had different prices (also logged).
 """
 
 from __future__ import annotations
@@ -110,7 +111,12 @@ def _load(path: Path, kind: str, asset: str | None, timeframe: Timeframe | None)
     order_column = np.concatenate(orders) if orders else np.zeros(0, dtype=int)
     frame = frame.iloc[np.lexsort((order_column, frame["time"].to_numpy()))]  # by time, then file order
     if kind == "candles":
+        duplicates, conflicting = _duplicate_counts(frame)
+        if conflicting:
+            log.warning("loader: %d timestamp(s) in %s have several candles with different prices; the last "
+                        "(by file order) is kept", conflicting, path)
         frame = frame.drop_duplicates("time", keep="last")
+        frame.attrs["duplicate_rows"], frame.attrs["conflicting_times"] = duplicates, conflicting
     else:
         frame = frame.drop_duplicates(["time", "asset", "price"], keep="first")
     frame.index = time_index(frame["time"].to_numpy())
@@ -118,6 +124,17 @@ def _load(path: Path, kind: str, asset: str | None, timeframe: Timeframe | None)
     frame.attrs["skipped_files"] = bad_files
     frame.attrs["files"] = [str(file) for file in files]
     return frame
+
+
+def _duplicate_counts(frame: pd.DataFrame) -> tuple[int, int]:
+    """Candle rows dropped as repeats of an earlier timestamp, and timestamps whose rows disagree on a price."""
+    repeated = frame.duplicated("time", keep="last")
+    dropped = int(repeated.sum())
+    if not dropped:
+        return 0, 0
+    same_time = frame[frame.duplicated("time", keep=False)]
+    distinct = same_time.drop_duplicates(["time", "open", "high", "low", "close"])
+    return dropped, int((distinct.groupby("time").size() > 1).sum())
 
 
 def _load_batch(batch: list[tuple[int, Path, str, int]], kind: str, frames: list, orders: list) -> int:

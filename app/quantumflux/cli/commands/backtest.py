@@ -28,7 +28,7 @@ def add_trade_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-concurrent", type=int, default=None, metavar="N",
                         help="skip signals while N trades are open (default: no cap, every signal trades)")
     parser.add_argument("--tick-exits", action="store_true",
-                        help="exit at the last tick at or before entry + expiry (ticks from --data; any expiry)")
+                        help="exit at the last tick before entry + expiry (ticks from --data; any expiry)")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
@@ -37,9 +37,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "backtest",
         help="backtest a strategy on stored candles (binary options)",
         description="Backtest a strategy on stored candles. A signal on a closed candle enters at its close; "
-        "the exit is the close of the candle ending at entry + expiry; equal prices are a draw. "
+        "the exit is the last price before entry + expiry (the close of the candle ending then); equal prices "
+        "are a draw. "
         "Give a parameter several values (--param fast=5,10,20) to sweep the grid over all local cores "
-        "or a Dask cluster (--cluster tcp://host:8786). See docs/backtest.md.",
+        "or a Dask cluster (--cluster tcp://host:8786); sweeps report Holm-adjusted p-values over the variants "
+        "tried, and --walk-forward K scores the best on data it was not chosen on. See docs/backtest.md.",
     )
     add_data_options(parser)
     parser.add_argument("--strategy", required=True, help="strategy name (see: quantumflux strategies)")
@@ -50,6 +52,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument("--equity-png", default=None, metavar="FILE", help="write the equity curve as PNG")
     parser.add_argument("--cluster", default=None, metavar="ADDR", help="Dask scheduler address for sweeps")
     parser.add_argument("--workers", type=int, default=None, help="local processes for sweeps (default: all cores)")
+    parser.add_argument("--walk-forward", type=int, default=None, metavar="K",
+                        help="cut the candles into K+1 consecutive segments: a sweep ranks on the first and scores "
+                        "on the rest (anchored walk-forward: each fold's best on the earlier segments scored on "
+                        "the next); one backtest shows each segment (see docs/backtest.md)")
     parser.set_defaults(func=run)
 
 
@@ -109,9 +115,12 @@ def load_data(common: dict[str, Any], asset: str | None) -> tuple[Any, dict[str,
     from quantumflux.services.backtesting import load_arrays
 
     try:
-        return load_arrays(common["data"], asset, str(common["timeframe"]))
+        arrays, info = load_arrays(common["data"], asset, str(common["timeframe"]))
     except (FileNotFoundError, ValueError) as exc:
         raise CommandError(str(exc), EXIT_USAGE) from exc
+    for warning in info["warnings"]:
+        print(f"warning: {warning}", file=sys.stderr)
+    return arrays, info
 
 
 def load_ticks_if_asked(args: argparse.Namespace, common: dict[str, Any]) -> Any:
@@ -135,32 +144,14 @@ def user_error(exc: Exception) -> Exception:
     return CommandError(str(exc).strip("'\""), EXIT_USAGE)
 
 
-def format_metrics(m: dict[str, Any]) -> list[str]:
-    def pct(value: float | None) -> str:
-        return "-" if value is None else f"{value:.2%}"
-
-    ci = "-" if m["win_rate_low"] is None else f"{m['win_rate_low']:.1%}..{m['win_rate_high']:.1%}"
-    p = "-" if m["p_value"] is None else f"{m['p_value']:.3g}"
-    expectancy = "-" if m["expectancy"] is None else f"{m['expectancy']:+.4f}"
-    lines = [
-        f"trades {m['trades']}  wins {m['wins']}  draws {m['draws']}  losses {m['losses']}",
-        f"win rate {pct(m['win_rate'])} (95% CI {ci})  break-even {pct(m['break_even_win_rate'])}  "
-        f"p={p} vs break-even ({m['p_value_method']})",
-        f"expectancy {expectancy} per trade  net profit {m['net_profit']:+.2f}  max drawdown "
-        f"{m['max_drawdown']:.2f}  longest losing streak {m['longest_losing_streak']}",
-    ]
-    if m["signals_beyond_data"] or m["signals_skipped_concurrent"]:
-        lines.append(f"not traded: {m['signals_beyond_data']} signal(s) expiring beyond the data, "
-                     f"{m['signals_skipped_concurrent']} over the concurrent cap")
-    return lines
-
-
 def run(args: argparse.Namespace) -> int:
     import json
 
-    from quantumflux.cli.main import EXIT_ERROR, EXIT_NOT_WRITABLE, CommandError
+    from quantumflux.cli.commands._backtest_text import format_metrics, segment_lines, sweep_lines
+    from quantumflux.cli.main import EXIT_ERROR, EXIT_NOT_WRITABLE, EXIT_USAGE, CommandError
     from quantumflux.core.strategies import NotEnoughData
     from quantumflux.services import backtesting as bt
+    from quantumflux.services.backtest_reports import backtest_report, bounds_for, sweep_report
 
     common = resolve_common(args)
     config = trade_config(args, common)
@@ -169,11 +160,17 @@ def run(args: argparse.Namespace) -> int:
         bt.registry_for(common["folders"]).get(args.strategy)
     except (ValueError, KeyError) as exc:
         raise user_error(exc) from exc
+    if args.walk_forward is not None and args.walk_forward < 1:
+        raise CommandError("--walk-forward needs K >= 1 (K + 1 segments)", EXIT_USAGE)
     progress = ProgressBar("backtest")
     progress(0, 3, "loading data")
     try:
         arrays, info = load_data(common, args.asset)
         ticks = load_ticks_if_asked(args, common)
+        bounds = bounds_for(arrays, args.walk_forward)
+    except ValueError as exc:
+        progress.abort()
+        raise CommandError(str(exc), EXIT_USAGE) from exc
     except CommandError:
         progress.abort()
         raise
@@ -183,10 +180,17 @@ def run(args: argparse.Namespace) -> int:
         sweep_bar = ProgressBar("sweep")
         try:
             rows = bt.sweep(arrays, args.strategy, params, config, common["folders"], args.workers, args.cluster,
-                            progress=sweep_bar, ticks=ticks)
+                            progress=sweep_bar, ticks=ticks, keep_trades=bounds is not None)
         except (ConnectionError, RuntimeError) as exc:
             raise CommandError(str(exc), EXIT_ERROR) from exc
-        return _print_sweep(args, source, bt.best_first(rows))
+        report = sweep_report(rows, config, bounds)
+        if args.json:
+            print(json.dumps({"asset": args.asset, **report, "data_warnings": info["warnings"]}, sort_keys=True))
+            return 0
+        print(source)
+        for line in sweep_lines(report):
+            print(line)
+        return 0
     progress(1, 3, "signals")
     try:
         result = bt.run_one(arrays, bt.StrategySpec(args.strategy, params), config, common["folders"], ticks)
@@ -198,7 +202,7 @@ def run(args: argparse.Namespace) -> int:
         bt.write_equity(result, args.equity_csv, args.equity_png)
     except OSError as exc:
         raise CommandError(f"cannot write the equity curve: {exc}", EXIT_NOT_WRITABLE) from exc
-    summary = {"asset": args.asset, **bt.summary(result)}
+    summary = {"asset": args.asset, **backtest_report(result, bounds), "data_warnings": info["warnings"]}
     if args.json:
         print(json.dumps(summary, sort_keys=True))
         return 0
@@ -207,26 +211,10 @@ def run(args: argparse.Namespace) -> int:
           f"payout {config.payout:g}%  stake {config.stake:g}")
     for line in format_metrics(summary):
         print(line)
+    if summary["walk_forward"]:
+        for line in segment_lines(summary["walk_forward"]):
+            print(line)
     for flag, path in (("equity CSV", args.equity_csv), ("equity PNG", args.equity_png)):
         if path:
             print(f"{flag}: {path}")
-    return 0
-
-
-def _print_sweep(args: argparse.Namespace, source: str, rows: list[dict[str, Any]]) -> int:
-    import json
-
-    if args.json:
-        print(json.dumps(rows, sort_keys=True))
-        return 0
-    print(source)
-    print(f"{'parameters':<40} {'trades':>7} {'win rate':>9} {'p':>8} {'net':>10} {'max DD':>9}")
-    for row in rows:
-        label = ",".join(f"{k}={v}" for k, v in row["params"].items())
-        if "error" in row:
-            print(f"{label:<40} error: {row['error']}")
-            continue
-        rate = "-" if row["win_rate"] is None else f"{row['win_rate']:.2%}"
-        p = "-" if row["p_value"] is None else f"{row['p_value']:.3g}"
-        print(f"{label:<40} {row['trades']:>7} {rate:>9} {p:>8} {row['net_profit']:>10.2f} {row['max_drawdown']:>9.2f}")
     return 0

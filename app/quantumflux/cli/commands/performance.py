@@ -81,6 +81,8 @@ def _lines(row: dict[str, Any]) -> list[str]:
     stats = row["statistics"]
     if stats["trades"]:
         extra.append(f"break-even {_pct(stats['break_even_win_rate'])}, p={stats['p_value']:.3g}")
+        extra.append(f"expectancy {stats['expectancy']:+.3f} per trade, p={stats['expectancy_p_value']:.3g} "
+                     "(one-sided test that it is above 0)")
     if extra:
         lines.append("            " + "; ".join(extra))
     expected = row.get("backtest")

@@ -223,7 +223,10 @@ def _summary(args: argparse.Namespace, runner: Any, labels: list[str]) -> None:
         if s["waiting"]:
             print(f"  still warming up: {s['waiting']}")
     if comparison is not None:
-        print(f"A/B: {comparison['verdict']} ({comparison['method']})")
+        from quantumflux.cli.commands._backtest_text import comparison_note
+
+        print(f"A/B: {comparison['verdict']}")
+        print(comparison_note(comparison))
     for error in runner.errors[-5:]:
         print(f"error: {error}", file=sys.stderr)
 

@@ -19,6 +19,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument("--seed", type=int, default=0, help="price seed (same seed, same prices)")
     parser.add_argument("--assets", type=int, default=48, help="number of listed assets (default 48)")
     parser.add_argument("--tick-rate", type=float, default=4.0, help="ticks per second per asset (default 4)")
+    parser.add_argument("--tick-jitter", type=float, default=0.8, metavar="FRACTION",
+                        help="tick time jitter as a fraction of a tick step (default 0.8; 0 puts every tick on "
+                        "the grid: whole seconds at --tick-rate 1, half seconds at 2)")
     parser.add_argument("--replay", default=None, help="tick/candle CSV file or folder to replay")
     parser.add_argument("--speed", type=float, default=1.0, help="replay speed factor (default 1)")
     parser.add_argument("--faults", default=None, help="fault spec, e.g. drop_after=30,malformed=0.01")
@@ -49,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         broker = PracticeBroker(
             host=args.host, port=args.port, seed=args.seed, assets=args.assets, tick_rate=args.tick_rate,
-            replay=Path(args.replay) if args.replay else None, speed=args.speed, faults=args.faults,
+            tick_jitter=args.tick_jitter, replay=Path(args.replay) if args.replay else None, speed=args.speed, faults=args.faults,
             session=args.session, min_expiry=args.min_expiry, allow_remote=args.allow_remote,
             clock_offset=args.clock_offset * 3600.0,
         )

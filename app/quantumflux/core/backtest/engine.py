@@ -1,14 +1,18 @@
 """Binary-option backtester (vectorised numpy).
 
-Semantics:
+Semantics (the exit rule is the same for candles, ticks and paper trades):
 - A signal on the candle ``i`` (closing at ``t = time[i] + P``) enters at ``close[i]``.
-- With expiry ``E`` (a positive multiple of the candle period ``P``) the exit price is the close
-  of the candle ending at ``t + E``, i.e. candle ``j`` with ``time[j] = time[i] + E``; if that
-  candle is missing (a gap) the last candle ending before ``t + E`` is used.
+- **Exit rule**: the exit price is the price in force just before the expiry instant ``t + E``, i.e.
+  the last tick with time *strictly before* ``t + E``. A tick stamped exactly ``t + E`` belongs to the
+  candle that opens at ``t + E`` (a tick at ``s`` is in the candle ``[floor(s/P)*P, +P)``) and is not
+  the exit. On candles this is the close of the candle ending at ``t + E``, i.e. candle ``j`` with
+  ``time[j] = time[i] + E`` (``E`` a positive multiple of the candle period ``P``); if that candle is
+  missing (no tick in its period) the last candle ending before ``t + E`` is used — the same last
+  tick before ``t + E``.
 - A signal whose ``t + E`` is beyond the last candle's end is not counted.
-- With tick data for exits (``ticks=(times, prices)``), the exit price is the last tick at or
-  before ``t + E`` (E any positive number of seconds), and a signal is counted only if a tick at
-  or after ``t + E`` exists (the data cover the expiry).
+- With tick data for exits (``ticks=(times, prices)``, ``E`` any positive number of seconds) the exit
+  price is that last tick before ``t + E``; a signal is counted only if the ticks cover the expiry:
+  a tick before ``t + E`` and one at or after it exist.
 - Call wins if exit > entry, put wins if exit < entry; equal is a draw (stake back).
   A win pays ``stake × payout / 100``; a loss costs the stake.
 - One trade per signal; with ``max_concurrent`` a signal is skipped while that many trades
@@ -81,6 +85,12 @@ class Trades:
         """Cumulative net profit after each trade."""
         return np.cumsum(self.profit)
 
+    def subset(self, mask: np.ndarray) -> Trades:
+        """The trades where ``mask`` is true (the not-traded counts are not carried over)."""
+        return Trades(self.signal_index[mask], self.exit_index[mask], self.entry_time[mask], self.exit_time[mask],
+                      self.direction[mask], self.entry_price[mask], self.exit_price[mask], self.outcome[mask],
+                      self.profit[mask], self.rule[mask], self.confidence[mask])
+
 
 def _cap_concurrent(entry: np.ndarray, exit_: np.ndarray, cap: int) -> np.ndarray:
     """Boolean mask of signals taken when at most ``cap`` trades may be open at once."""
@@ -103,7 +113,7 @@ def simulate(arrays: CandleArrays, signals: SignalArrays, config: BacktestConfig
     target = time[index] + config.expiry  # open time of the candle ending at t + E
     if ticks is not None:
         tick_start, tick_end = (float(ticks[0][0]), float(ticks[0][-1])) if len(ticks[0]) else (np.inf, -np.inf)
-        covered = (target + config.timeframe <= tick_end) & (target + config.timeframe >= tick_start)
+        covered = (target + config.timeframe <= tick_end) & (target + config.timeframe > tick_start)
     else:
         covered = target <= (time[-1] if len(time) else -np.inf)
     beyond = int((~covered).sum())
@@ -123,7 +133,7 @@ def simulate(arrays: CandleArrays, signals: SignalArrays, config: BacktestConfig
     entry_price, exit_price = close[index], close[exit_index]
     if ticks is not None:
         tick_times, tick_prices = np.asarray(ticks[0], dtype=np.float64), np.asarray(ticks[1], dtype=np.float64)
-        exit_price = tick_prices[np.searchsorted(tick_times, exit_time, side="right") - 1]
+        exit_price = tick_prices[np.searchsorted(tick_times, exit_time, side="left") - 1]  # last tick < t + E
         exit_index = np.full(len(index), -1, dtype=np.int64)  # no exit candle: the price is a tick
     move = np.sign(exit_price - entry_price).astype(np.int8)
     outcome = (move * direction).astype(np.int8)

@@ -7,11 +7,14 @@
 - :func:`two_proportion_test`: pooled two-proportion z-test, or Fisher's exact test when an
   expected cell count is below 5.
 - :func:`sample_size_per_group`: trades per strategy needed to detect a difference (power).
+- :func:`binomial_upper_tail`: exact one-sided ``P(X >= k)`` for ``X ~ Binomial(n, p)``.
+- :func:`holm`: Holm–Bonferroni adjusted p-values for a family of tests.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -120,3 +123,45 @@ def sample_size_per_group(p1: float, p2: float, alpha: float = 0.05, power: floa
     mean = (p1 + p2) / 2
     numerator = z_alpha * math.sqrt(2 * mean * (1 - mean)) + z_beta * math.sqrt(p1 * (1 - p1) + p2 * (1 - p2))
     return numerator * numerator / ((p1 - p2) ** 2)
+
+
+def binomial_upper_tail(successes: int, trials: int, p: float) -> TestResult:
+    """One-sided test of ``H0: probability <= p`` against ``> p``: ``P(X >= successes)``.
+
+    Exact (summed binomial probabilities) up to :data:`EXACT_LIMIT` trials, else the normal
+    approximation with continuity correction; the method says which.
+    """
+    if trials == 0:
+        return TestResult(math.nan, "no trials")
+    if not 0.0 < p < 1.0:
+        raise ValueError(f"binomial test needs 0 < p < 1, got {p}")
+    if successes <= 0:
+        return TestResult(1.0, "exact binomial (one-sided)")
+    if trials <= EXACT_LIMIT:
+        log_pmf = _log_binomial_pmf(trials, p)[successes:]
+        top = float(log_pmf.max())
+        total = math.exp(top) * float(np.exp(log_pmf - top).sum())
+        return TestResult(min(1.0, total), "exact binomial (one-sided)")
+    mean, sd = trials * p, math.sqrt(trials * p * (1 - p))
+    z = (successes - 0.5 - mean) / sd
+    return TestResult(1 - normal_cdf(z), "normal approximation (one-sided)", z)
+
+
+def holm(p_values: Sequence[float]) -> list[float]:
+    """Holm–Bonferroni adjusted p-values, in the given order.
+
+    The family is the non-NaN p-values (``m`` of them); NaN stays NaN. The ``i``-th smallest p is
+    multiplied by ``m - i`` (``i`` from 0), made non-decreasing along the sorted order and capped at 1:
+    rejecting every hypothesis whose adjusted p is below alpha keeps the chance of any false rejection
+    in the family at most alpha.
+    """
+    values = np.asarray(p_values, dtype=np.float64)
+    adjusted = np.full(len(values), math.nan)
+    valid = np.flatnonzero(~np.isnan(values))
+    if len(valid) == 0:
+        return adjusted.tolist()
+    order = valid[np.argsort(values[valid], kind="stable")]
+    m = len(order)
+    scaled = values[order] * (m - np.arange(m))
+    adjusted[order] = np.minimum(1.0, np.maximum.accumulate(scaled))
+    return adjusted.tolist()
