@@ -17,6 +17,7 @@ from quantumflux.sim.assets import SimAsset, asset_row
 from quantumflux.sim.connection import ClientConnection
 from quantumflux.sim.faults import FaultSpec
 from quantumflux.sim.orders import UID, Failure, OrderDesk
+from quantumflux.sim.pending import PendingBook
 from quantumflux.sim.prices import PriceSource
 from quantumflux.sim.recorder import TickRecorder
 from quantumflux.sim.subscriptions import SUBSCRIPTION_EVENTS, asset_of
@@ -45,6 +46,7 @@ class MarketBehaviour:
     assets: tuple[SimAsset, ...]
     prices: PriceSource
     desk: OrderDesk
+    pending: PendingBook
     faults: FaultSpec
     epoch: float
     tick_rate: float
@@ -103,6 +105,10 @@ class MarketBehaviour:
                                    self.clock_offset)
         elif name == "openOrder":
             self._on_open_order(client, payload)
+        elif name == "openPendingOrder":
+            self._on_open_pending(client, payload)
+        elif name == "cancelPendingOrder":
+            self._on_cancel_pending(client, payload)
 
     def _on_auth(self, client: ClientConnection, payload: Any) -> None:
         session = payload.get("session") if isinstance(payload, dict) else None
@@ -125,6 +131,7 @@ class MarketBehaviour:
             event("updateCharts", charts_payload(symbol, period, 10)),  # the saved chart; nothing streams yet
             self._message("updateOpenedDeals", self.desk.opened_deals(client.is_demo)),
             self._message("updateClosedDeals", self.desk.closed_deals(client.is_demo)),
+            self._message("successupdatePending", self.pending.listed(client.is_demo)),
         ):
             client.send(message)
 
@@ -169,6 +176,39 @@ class MarketBehaviour:
             self._message("updateOpenedDeals", self.desk.opened_deals(client.is_demo)),
             self._balance_message(client.is_demo),
         )
+
+    def _on_open_pending(self, client: ClientConnection, payload: Any) -> None:
+        asset = payload.get("asset") if isinstance(payload, dict) else None
+        price = self.prices.price_at(asset, time.time()) if asset in self._by_symbol else None
+        result = self.pending.place(payload, client.is_demo, time.time(), price)
+        if isinstance(result, Failure):
+            client.send(self._message("failopenPendingOrder", result.payload()))
+            return
+        client.send(self._message("successopenPendingOrder", result))
+        self._broadcast(client.is_demo, self._message("successupdatePending", self.pending.listed(client.is_demo)))
+
+    def _on_cancel_pending(self, client: ClientConnection, payload: Any) -> None:
+        ticket = payload.get("ticket") if isinstance(payload, dict) else payload
+        cancelled = self.pending.cancel(ticket, client.is_demo)
+        if cancelled is None:
+            client.send(self._message("failcancelPendingOrder", {"error": "Pending order not found", "ticket": ticket}))
+            return
+        client.send(self._message("successcancelPendingOrder", {"ticket": cancelled["ticket"]}))
+        self._broadcast(client.is_demo, self._message("successupdatePending", self.pending.listed(client.is_demo)))
+
+    def _trigger_pending(self, now: float) -> None:
+        """Pending orders whose time or price came: open them as deals (or drop them under their min payout)."""
+        for is_demo, order in self.pending.due(now, self.prices.price_at):
+            asset = self._by_symbol[order["symbol"]]
+            if asset.payout >= (order["minPayout"] or 0):
+                request = {"asset": order["symbol"], "amount": order["amount"], "action": order["command"],
+                           "time": order["timeframe"], "requestId": order["ticket"]}
+                deal = self.desk.open(request, is_demo, now)
+                if not isinstance(deal, Failure):
+                    self._broadcast(is_demo, self._message("successopenOrder", deal),
+                                    self._message("updateOpenedDeals", self.desk.opened_deals(is_demo)),
+                                    self._balance_message(is_demo))
+            self._broadcast(is_demo, self._message("successupdatePending", self.pending.listed(is_demo)))
 
     # ------------------------------------------------------------------ loops
 
@@ -223,6 +263,7 @@ class MarketBehaviour:
     def _housekeeping_round(self, now: float, last_restart: float) -> float:
         """One round of :meth:`_housekeeping`; returns the time of the last restart_every restart."""
         self._close_deals(now)
+        self._trigger_pending(now)
         drop_after = self.faults.drop_after
         if drop_after:
             for client in list(self._clients):

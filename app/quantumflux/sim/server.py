@@ -28,6 +28,7 @@ from quantumflux.sim.connection import ClientConnection
 from quantumflux.sim.faults import FaultSpec
 from quantumflux.sim.market import MarketBehaviour
 from quantumflux.sim.orders import UID, LedgerEntry, OrderDesk
+from quantumflux.sim.pending import PendingBook
 from quantumflux.sim.prices import CompositePrices, PriceSource, SyntheticPrices, default_epoch
 from quantumflux.sim.recorder import TickRecorder
 from quantumflux.sim.replay import ReplayPrices
@@ -148,6 +149,8 @@ class PracticeBroker(MarketBehaviour):
             min_expiry=min_expiry,
             max_expiry=max_expiry,
         )
+        self.pending = PendingBook(self._by_symbol, min_amount=min_amount, max_amount=max_amount,
+                                   min_expiry=min_expiry, max_expiry=max_expiry)
         self._clients: set[ClientConnection] = set()
         self._charts: dict[bool, tuple[str, int]] = {}
         self._refuse_until = 0.0
