@@ -55,6 +55,16 @@ CLIENT = textwrap.dedent(
 )
 
 
+def open_tabs(session: TerminalSession) -> None:
+    """The broker streams each page the assets it shows (four per socket): tabs for all 20 assets."""
+    deadline = time.time() + 30
+    while not session.hub.state.connected and time.time() < deadline:
+        time.sleep(0.1)
+    symbols = [asset.symbol for asset in session.broker.assets if asset.active]
+    for url in session.broker.tab_urls(symbols[1:]):  # the demo page already shows the first
+        session.hub.open_tab(url)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=20.0)
@@ -73,6 +83,7 @@ def main() -> int:
         thread = threading.Thread(target=server.run, daemon=True)
         thread.start()
         try:
+            open_tabs(session)
             deadline = time.time() + 60
             while time.time() < deadline and (state.login != "ok" or state.tick_count < 500):
                 time.sleep(0.2)

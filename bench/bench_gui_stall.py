@@ -122,6 +122,11 @@ def main() -> int:
             if not term.wait_until(term.live, 60):
                 print("the terminal did not reach LIVE", file=sys.stderr)
                 return 1
+            # the broker streams each page the assets it shows (four per socket): tabs for the other 19
+            broker = term.session.broker
+            symbols = [asset.symbol for asset in broker.assets if asset.active and asset.symbol != term.controller.asset]
+            for url in broker.tab_urls(symbols):
+                term.session.hub.open_tab(url)
             window, pump = term.window, term.controller.pump
             window.timeframes.buttons[5].click()
             for name in ("sma", "bbands", "rsi", "macd"):

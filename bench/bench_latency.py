@@ -63,7 +63,8 @@ def free_port() -> int:
 def serve(tick_rate: float, assets: int) -> None:
     """Child process: run the broker, print its URL, and on ``stop`` (stdin) print emit times as JSON."""
     with TimedBroker(seed=11, assets=assets, tick_rate=tick_rate) as broker:
-        print(broker.url, flush=True)
+        # the broker streams each page socket the assets it shows, four at most: one tab per four assets
+        print(json.dumps(broker.tab_urls([asset.symbol for asset in broker.assets if asset.active])), flush=True)
         sys.stdin.readline()
         windows = list(broker.windows)
     json.dump(windows, sys.stdout)
@@ -80,7 +81,7 @@ def measure(
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
     )
     assert child.stdin is not None and child.stdout is not None
-    url = child.stdout.readline().strip()
+    urls = json.loads(child.stdout.readline())
     with tempfile.TemporaryDirectory() as tmp:
         browser = launch_browser(free_port(), Path(tmp) / "profile", url=None, headless=True)
         hub = CaptureHub("127.0.0.1", browser.port).start()
@@ -108,7 +109,8 @@ def measure(
             deadline = time.monotonic() + 15
             while not hub.state.connected and time.monotonic() < deadline:
                 time.sleep(0.02)
-            hub.open_tab(url)
+            for url in urls:
+                hub.open_tab(url)
             done.wait(timeout)
         finally:
             done.set()

@@ -192,6 +192,10 @@ def run(seconds: float, faults: int, tick_rate: float, assets: int, verbose: boo
         try:
             session.open()
             assert session.hub is not None and session.collector is not None
+            # the broker streams each page the assets it shows (four per socket): tabs for the others
+            symbols = [asset.symbol for asset in broker.assets if asset.active and asset.symbol != broker.default_asset()]
+            for url in broker.tab_urls(symbols):
+                session.hub.open_tab(url)
             session.hub.add_raw_listener(timeline.on_frame)
             session.hub.add_listener(timeline.on_item)
             started = time.time()

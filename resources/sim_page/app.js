@@ -1,7 +1,9 @@
 /*
  * The practice trading room's controller: connects like PocketOption's page does (socket.js),
  * authenticates with the practice session from /page-config.json, keeps the socket alive with
- * "ps" every 20 s, sends changeSymbol on asset/period changes and openOrder on BUY/SELL,
+ * "ps" every 20 s, sends changeSymbol on asset/period changes (the broker streams only the assets a
+ * client shows: the last four it subscribed to) with subfor/unsubfor for the shown asset's sentiment
+ * (chafor), and openOrder on BUY/SELL,
  * and shows balance, deals and trade notices from the broker's events.
  *
  * window.__qf is a read-only snapshot for tests; page automation must use the DOM (selectors.json).
@@ -84,7 +86,8 @@
     favorites: loadFavorites(), lastTick: null, timeOffset: 0,
     expirySeconds: 60, category: "all", search: "", dealsTab: loadDealsTab(),
     openDeals: {}, closedDeals: {}, closeToasts: {}, pendingOrders: [],
-    sent: { auth: 0, ps: 0, changeSymbol: 0, openOrder: 0 },
+    sent: { auth: 0, ps: 0, changeSymbol: 0, subfor: 0, unsubfor: 0, openOrder: 0 },
+    sentimentAsset: null, sentiment: {},
     reconnects: 0, lastError: null
   };
   var socket = null;
@@ -141,6 +144,14 @@
     if (config.isDemo === 0 || config.isDemo === false) state.isDemo = 0;
     if (typeof config.default_asset === "string" && config.default_asset) state.asset = config.default_asset;
     if (typeof config.default_period === "number" && config.default_period > 0) state.period = config.default_period;
+    /* ?asset=SYMBOL opens the page on that asset (several tabs can show several assets, as the real
+       page's chart tabs do; the broker streams each socket the assets it showed). */
+    var query = new URLSearchParams(location.search);
+    var shown = query.get("asset");
+    if (shown) state.asset = shown;
+    /* ?charts=A,B,C: further charts of a multi-chart layout (not drawn here); each one subscribes its
+       asset with changeSymbol at login, before the main chart, so the broker streams all of them. */
+    state.extraCharts = (query.get("charts") || "").split(",").filter(function (symbol) { return symbol; });
     renderProfile();
     renderBalance();
     renderPeriodList();
@@ -182,6 +193,7 @@
   function onDisconnect() {
     state.connected = false;
     state.authenticated = false;
+    state.sentimentAsset = null;  /* a new socket starts with no subscriptions */
     renderStatus();
   }
 
@@ -197,8 +209,15 @@
     if (state.authenticated) send("ps");
   }
 
+  /* Show the asset: changeSymbol subscribes its price stream (and sends its history); the sentiment
+     feed follows the shown asset, as public clients do it (changeSymbol, then unsubfor/subfor). */
   function sendChangeSymbol() {
-    if (state.authenticated) send("changeSymbol", { asset: state.asset, period: state.period });
+    if (!state.authenticated) return;
+    send("changeSymbol", { asset: state.asset, period: state.period });
+    if (state.sentimentAsset !== state.asset) {
+      if (state.sentimentAsset) send("unsubfor", state.sentimentAsset);
+      if (send("subfor", state.asset)) state.sentimentAsset = state.asset;
+    }
   }
 
   var HANDLERS = {
@@ -216,7 +235,8 @@
     "failopenOrder": onOrderFailed,
     "updateOpenedDeals": onOpenedDeals,
     "successcloseOrder": onOrderClosed,
-    "updateClosedDeals": onClosedDeals
+    "updateClosedDeals": onClosedDeals,
+    "chafor": onSentiment
   };
 
   function onEvent(name, payload) {
@@ -228,6 +248,9 @@
     state.authenticated = true;
     socket.markHealthy();
     renderStatus();
+    (state.extraCharts || []).forEach(function (symbol) {
+      if (symbol !== state.asset) send("changeSymbol", { asset: symbol, period: state.period });
+    });
     sendChangeSymbol();
   }
 
@@ -245,7 +268,7 @@
       var symbol = row[1];
       if (!state.assets[symbol]) state.assetOrder.push(symbol);
       state.assets[symbol] = {
-        symbol: symbol, label: String(row[2] || symbol), type: String(row[3] || ""),
+        symbol: symbol, label: String(row[2] || symbol), type: assetCategory(row[3]),
         digits: Number(row[4]) || 5, payout: Number(row[5]) || 0, active: row[14] === true || row[14] === 1
       };
     });
@@ -258,6 +281,12 @@
       if (firstOpen) selectAsset(firstOpen);
     }
     renderAssets();
+  }
+
+  /* The broker's asset type ("cryptocurrency" on the real broker) as the page's category key. */
+  function assetCategory(type) {
+    var text = String(type || "");
+    return text === "cryptocurrency" ? "crypto" : text;
   }
 
   function onTicks(ticks) {
@@ -280,6 +309,13 @@
     var period = Number(data.period) || state.period;
     var digits = state.assets[state.asset] ? state.assets[state.asset].digits : 5;
     chart.setHistory(period, data.candles, data.history, digits);
+  }
+
+  function onSentiment(rows) {
+    if (!Array.isArray(rows)) return;
+    rows.forEach(function (row) {
+      if (Array.isArray(row) && typeof row[0] === "string" && isFinite(Number(row[1]))) state.sentiment[row[0]] = Number(row[1]);
+    });
   }
 
   function onBalance(data) {
@@ -807,6 +843,7 @@
     isDemo: { get: function () { return state.isDemo; } },
     expirySeconds: { get: function () { return state.expirySeconds; } },
     sent: { get: function () { return Object.assign({}, state.sent); } },
+    sentiment: { get: function () { return Object.assign({}, state.sentiment); } },
     reconnects: { get: function () { return state.reconnects; } },
     logicalSelectors: { get: function () { return Object.assign({}, LOGICAL); } }
   });

@@ -125,4 +125,8 @@ def test_trading_account_and_strategies_over_the_api(live):
     assert client.get("/strategies/running").json() == []
     trades = client.get("/trades").json()
     assert {t["client_id"] for t in trades} >= {"api-test-1", "api-test-2"}
+    # the deal's own times, with milliseconds, as the broker stamped them (true UTC)
+    (entry,) = [e for e in session.broker.ledger if e.status != "failed"]
+    (placed,) = [t for t in trades if t["client_id"] == "api-test-1"]
+    assert (placed["opened_at"], placed["expires_at"]) == (entry.open_time, entry.close_time)
     assert all("session" not in json.dumps(t).lower() for t in trades)

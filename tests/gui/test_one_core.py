@@ -103,7 +103,7 @@ def _orders_from_both_faces_queue_on_one_page(term, client: httpx.Client, qtbot,
 
 def _csv_chart_and_api_agree_with_a_second_tab(term, client: httpx.Client, qtbot, asset: str) -> None:
     sockets_before = len(term.app.hub.state.broker_sockets)
-    assert term.app.hub.open_tab(term.session.broker.url)
+    assert term.app.hub.open_tab(term.session.broker.tab_urls([asset])[0])  # a second tab on the same asset
     qtbot.waitUntil(lambda: client.get("/status").json()["duplicate_ticks"] > 20, timeout=45000)
     assert len(term.app.hub.state.broker_sockets) > sockets_before, "the second tab opened its own broker socket"
     term.controller._on_timeframe_changed(5)

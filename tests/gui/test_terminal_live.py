@@ -65,10 +65,12 @@ def test_terminal_goes_live_isolates_assets_recomputes_and_senses_the_source(ter
     qtbot.waitUntil(lambda: term.state.view.forming() is not None and term.state.view.forming().volume > first_count + 3,
                     timeout=15000)
 
-    # Switch asset: the chart shows only that asset's data (prices in its own range).
+    # Switch asset: the chart shows only that asset's data (prices in its own range). The broker streams
+    # only what the page shows, so the terminal switches the page (follow browser), which subscribes it.
     other = next(s for s in term.window.assets.symbols_in_view() if s != asset and term.state.assets[s].active
                  and s.startswith("BTC"))
-    term.window.follow_browser.setChecked(False)
+    assert term.window.follow_browser.isChecked()
+    assert not any(other in c["streams"] for c in term.session.broker.state()["clients"])
     reads: list[tuple[str, str]] = []
     read_stored = term.state._stored_history
 
@@ -82,7 +84,10 @@ def test_terminal_goes_live_isolates_assets_recomputes_and_senses_the_source(ter
     qtbot.waitUntil(lambda: bool(reads), timeout=10000)
     assert reads[0][0] == other and reads[0][1].startswith("qf-history-reader"), \
         f"stored history must be read off the GUI thread: {reads}"
+    qtbot.waitUntil(lambda: any(other in c["streams"] for c in term.session.broker.state()["clients"]),
+                    timeout=20000)
     qtbot.waitUntil(lambda: term.state.view.forming() is not None, timeout=15000)
+    assert controller.asset == other  # following the page's own changeSymbol kept the asset
     btc_view = term.state.view
     prices = np.concatenate([btc_view.arrays().close, [btc_view.forming().close]])
     assert prices.min() > 100, "another asset's price reached the BTC chart"

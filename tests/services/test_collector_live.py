@@ -59,6 +59,7 @@ def test_collector_files_match_the_ticks_the_broker_emitted(tmp_path: Path) -> N
     data = tmp_path / "data"
     with PracticeBroker(seed=3, assets=8, tick_rate=6.0) as broker:
         kept = {asset.symbol for asset in broker.assets[:5]}
+        left_out = next(a.symbol for a in broker.assets[5:] if a.active)
         options = CollectorOptions(timeframes=(Timeframe(5),), assets=frozenset(a.lower() for a in kept))
         config = CollectConfig(
             data_dir=data, profile=tmp_path / "profile", port=free_port(), launch=True, url=broker.url,
@@ -67,16 +68,22 @@ def test_collector_files_match_the_ticks_the_broker_emitted(tmp_path: Path) -> N
         session = CollectorSession(config)
         try:
             session.open()
+            # the broker streams each page only what it shows: two more tabs show two more assets,
+            # one the filter keeps and one it leaves out (every tab's socket is captured)
+            for url in broker.tab_urls([broker.assets[1].symbol]) + broker.tab_urls([left_out]):
+                assert session.hub.open_tab(url)
             session.run(threading.Event(), duration=14)  # a partial first 5 s period, one full period and its 2 s close grace
             cutoff = time.time() - 1.0
         finally:
             final = session.close()
         all_emitted = [t for t in broker.emitted_ticks() if t.time < cutoff]
     emitted = [t for t in all_emitted if t.asset in kept]
-    assert {t.asset for t in all_emitted} - kept  # the filter really had something to leave out
+    streamed = {t.asset for t in all_emitted}
+    assert streamed == {broker.assets[0].symbol, broker.assets[1].symbol, left_out}  # what the tabs showed
+    assert left_out in streamed - kept  # the filter really had something to leave out
     assert final is not None and final.ticks_written > 60
     ticks = read_rows(data / "1M_tick_data")
-    assert set(ticks) <= kept and set(ticks)
+    assert set(ticks) == streamed & kept
     written = {(row[1], round(parse_time(row[0]) * 1000), float(row[2])) for rows in ticks.values() for row in rows}
     expected = {(t.asset, round(t.time * 1000), t.price) for t in emitted}
     assert expected and expected <= written  # every emitted tick reached the files

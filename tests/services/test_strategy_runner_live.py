@@ -97,6 +97,12 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Any:
         strict.start()
         demo.start()
         assets = [asset.symbol for asset in session.broker.assets][:4]
+        deadline = time.monotonic() + 20
+        while not session.hub.state.connected:
+            assert time.monotonic() < deadline, "the capture never connected to the browser"
+            time.sleep(0.1)
+        for url in session.broker.tab_urls(assets[1:]):  # the broker streams each page what it shows
+            assert session.hub.open_tab(url)
         a = ab.enable("momentum", {}, assets, "5s", "5s").label
         b = ab.enable("sma_cross", {"fast": 2, "slow": 3}, assets, "5s", "10s").label
         strict.enable("momentum", {}, assets, "5s", "5s")
@@ -132,6 +138,8 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Any:
 def test_every_paper_result_follows_the_brokers_own_price_path(live: LiveRun) -> None:
     closed = [t for t in live.ab.paper.finished if t.status == "closed"]
     assert len(closed) >= 10, f"only {len(closed)} paper trades settled"
+    assert all(len(live.broker_ticks[asset][0]) > 50 for asset in live.assets)  # every asset streamed (tabs)
+    assert {t.asset for t in closed} == set(live.assets)
     for trade in closed:
         times, prices = live.broker_ticks[trade.asset]
         entry = prices[np.searchsorted(times, trade.entry_time, side="left") - 1]  # close of the signal candle

@@ -68,6 +68,11 @@ class WireClient:
         self.send_event("auth", {"session": session, "isDemo": is_demo, "uid": 1, "platform": 2})
         return self.wait_for({"successauth", "NotAuthorized"})
 
+    def subscribe(self, *assets: str, period: int = 60) -> None:
+        """Show each asset (``changeSymbol``), as the page does: the broker streams a client's last four."""
+        for asset in assets:
+            self.send_event("changeSymbol", {"asset": asset, "period": period})
+
     def read(self) -> Event | str | None:
         """Read one frame; returns a completed event, an engine packet kind, or None (mid-pair)."""
         opcode, data = self.socket.recv_data()

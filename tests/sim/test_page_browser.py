@@ -424,6 +424,11 @@ def test_changing_asset_and_period_sends_change_symbol(
     )
     client = next(c for c in broker.state()["clients"] if c["authenticated"])
     assert client["events_in"].get("changeSymbol", 0) >= 2
+    # the broker streams what the page showed (its last four) and the shown asset's sentiment
+    assert client["streams"][-2:] == [start, target.symbol]
+    assert client["sentiment"] == [target.symbol]
+    assert frames.events("unsubfor")[-1] == start and frames.events("subfor")[-1] == target.symbol
+    wait_until(lambda: target.symbol in page.execute_script("return __qf.sentiment"), 10, "chafor for the asset")
 
     one(page, "period_selector").click()
     option = next(o for o in page.find_elements(By.CSS_SELECTOR, css("period_option")) if o.text == "5m")

@@ -26,6 +26,7 @@ def session():
         client = WireClient(broker.ws_url)
         client.login()
         client.send_event("changeSymbol", {"asset": "BTCUSD_otc", "period": 60})
+        client.send_event("subfor", "BTCUSD_otc")
         client.wait_for("updateHistoryNewFast")
         client.send_event("openOrder", {"asset": "BTCUSD_otc", "amount": 25, "action": "put", "isDemo": 1,
                                         "requestId": "dec-1", "optionType": 100, "time": 1})
@@ -44,6 +45,7 @@ def test_decoder_finds_no_malformed_or_unknown_frames(session):
     stats = decoder.stats
     assert not stats.malformed and not stats.unknown and not stats.unpaired
     assert {"updateTime"} <= set(stats.ignored)
+    assert stats.events["SentimentUpdated"] >= 1 and stats.events["TicksReceived"] >= 1
 
 
 def test_decoded_events_match_the_broker(session):
@@ -68,6 +70,9 @@ def test_decoded_events_match_the_broker(session):
     closed = [deal for event in events if isinstance(event, DealsClosed) for deal in event.deals]
     entry = broker.ledger[-1]
     assert any(deal.id == entry.deal_id and deal.profit == entry.profit for deal in closed)
+    (close_order,) = [event for event in events if isinstance(event, DealsClosed) and event.returned is not None]
+    assert close_order.returned == round(entry.amount + entry.profit, 2)  # gross: stake back + win, 0 for a loss
+    assert {tick.asset for tick in ticks} == {"BTCUSD_otc"}  # the only asset this client subscribed to
     balances = [event.balance.amount for event in events if isinstance(event, BalanceUpdated)]
     assert balances[0] == 10000.0 and balances[-1] == broker.balances["demo"]
 
@@ -84,15 +89,23 @@ def test_server_local_clock_offset_is_on_the_wire_and_the_decoder_corrects_it():
         client.wait_for("successcloseOrder", timeout=5)
         client.read_for(0.5)
         client.close()
+    deal_id = deal["id"]
     ticks = client.ticks()
     arrival = client.named("updateStream")[-1].received
     assert abs(ticks[-1][1] - 7200 - arrival) < 2
     assert all(broker.price_at(asset, t - 7200) == price for asset, t, price in ticks)
     assert abs(history["history"][0][0] - 7200 - arrival) < 10 and history["candles"][0][0] % 60 == 0
+    # deals are stamped in true UTC even though ticks and history run on the broker clock (+2 h)
     entry = broker.ledger[-1]
-    assert deal["closeMs"] == round((entry.close_time + 7200) * 1000)
+    assert deal["openTimestamp"] + deal["openMs"] / 1000 == entry.open_time
+    assert deal["closeTimestamp"] == entry.close_time == deal["openTimestamp"] + 1
+    assert abs(deal["openTimestamp"] - arrival) < 5
     decoder = Decoder()
     events = [event for frame in client.capture for event in decoder.feed(frame)] + decoder.flush()
     assert decoder.offset == 7200
     decoded = sorted(tick for event in events if isinstance(event, TicksReceived) for tick in event.ticks)
     assert decoded == sorted((a, round(t - 7200, 3), p) for a, t, p in ticks)
+    (opened,) = [event for event in events if isinstance(event, OrderOpened)]
+    assert (opened.deal.open_time, opened.deal.close_time) == (entry.open_time, entry.close_time)
+    closed = [deal for event in events if isinstance(event, DealsClosed) for deal in event.deals if deal.id == deal_id]
+    assert closed and all(d.close_time == entry.close_time for d in closed)

@@ -56,9 +56,10 @@ def _is_malformed(frame: tuple[int, bytes], previous: tuple[int, bytes] | None) 
 
 
 def test_malformed_frames_are_injected_at_the_ratio_and_the_stream_survives():
-    with PracticeBroker(assets=40, faults="malformed=0.2", seed=5) as broker:
+    with PracticeBroker(assets=40, faults="malformed=0.2", seed=5, tick_rate=8.0) as broker:
         client = WireClient(broker.ws_url)
         client.login()
+        client.subscribe("EURUSD_otc", "GBPUSD_otc", "BTCUSD_otc", "#AAPL_otc")
         deadline = time.time() + 10
         while client.messages < 200 and time.time() < deadline:
             client.read()
@@ -210,6 +211,7 @@ def test_broker_survives_a_burst_of_every_socket_fault():
         broker.set_faults(None)
         calm = WireClient(broker.ws_url)
         calm.login()
+        calm.subscribe("EURUSD_otc")
         deadline = time.time() + 5
         while len(calm.ticks()) <= 10 and time.time() < deadline:
             calm.read()

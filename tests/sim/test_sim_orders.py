@@ -31,6 +31,7 @@ def test_order_lifecycle_profit_balance_and_ledger(broker):
     try:
         client.login()
         rows = {row[1]: row for row in client.wait_for("updateAssets").payload}
+        client.subscribe("EURUSD_otc")
         start = broker.balances["demo"]
         client.send_event("openOrder", _order(amount=10, action="call", request_id="req-call"))
         call = client.wait_for("successopenOrder").payload
@@ -40,7 +41,9 @@ def test_order_lifecycle_profit_balance_and_ledger(broker):
         assert (call["command"], put["command"]) == (0, 1)
         assert call["percentProfit"] == rows["EURUSD_otc"][5]
         assert call["isDemo"] == 1 and call["asset"] == "EURUSD_otc" and put["amount"] == 3.33
-        assert call["closeMs"] - call["openMs"] == 2000
+        # whole-second timestamps, openMs their millisecond part; the deal closes expiry s after its open second
+        assert 0 <= call["openMs"] <= 999 and "closeMs" not in call
+        assert call["closeTimestamp"] - call["openTimestamp"] == 2
         opened = client.wait_for("updateOpenedDeals", predicate=lambda e: len(e.payload) == 2).payload
         assert {deal["id"] for deal in opened} == {call["id"], put["id"]}
         balance = client.wait_for("successupdateBalance", predicate=lambda e: e.payload["balance"] < start - 13)
@@ -57,9 +60,11 @@ def test_order_lifecycle_profit_balance_and_ledger(broker):
     expected_balance = start - 13.33
     for opened_deal, stake in ((call, 10.0), (put, 3.33)):
         deal = deals[opened_deal["id"]]
-        close_price = broker.price_before("EURUSD_otc", deal["closeMs"] / 1000)
+        assert deal["closeMs"] == 0 and deal["openMs"] == opened_deal["openMs"]
+        close_time = deal["closeTimestamp"] + deal["closeMs"] / 1000
+        close_price = broker.price_before("EURUSD_otc", close_time)
         assert deal["closePrice"] == close_price
-        seen = [p for a, t, p in client.ticks() if a == "EURUSD_otc" and t < deal["closeMs"] / 1000]
+        seen = [p for a, t, p in client.ticks() if a == "EURUSD_otc" and t < close_time]
         assert seen[-1] == close_price  # the last tick the client saw before expiry
         move = np.sign(close_price - deal["openPrice"]) * (1 if deal["command"] == 0 else -1)
         expected = {1: round(stake * payout / 100, 2), 0: 0.0, -1: -stake}[int(move)]
@@ -69,7 +74,9 @@ def test_order_lifecycle_profit_balance_and_ledger(broker):
         assert entry.closed and entry.status == "opened" and entry.profit == expected
         assert entry.close_price == close_price and entry.open_price == deal["openPrice"]
         assert entry.outcome == Outcome.from_profit(expected, True)
-    assert sum(event["profit"] for event in closes) == pytest.approx(sum(d["profit"] for d in deals.values()))
+    # successcloseOrder's top-level profit is the gross amount paid back: stake + win, 0 for a loss
+    assert sum(event["profit"] for event in closes) == pytest.approx(
+        sum(d["amount"] + d["profit"] for d in deals.values()))
     assert broker.balances["demo"] == round(expected_balance, 2)
     assert client.named("successupdateBalance")[-1].payload["balance"] == round(expected_balance, 2)
 

@@ -20,17 +20,21 @@ def broker():
         yield running
 
 
+#: What the shared session shows: four assets, the most the broker streams to one client.
+WATCHED = ("EURUSD_otc", "BTCUSD_otc", "#AAPL_otc", "XAUUSD_otc")
+
+
 @pytest.fixture(scope="module")
 def session_log(broker):
-    """One authenticated client that watched the stream for 2 s or more (shared by read-only tests)."""
-    active = {asset.symbol for asset in broker.assets if asset.active}
+    """One authenticated client that subscribed four assets and watched them for 2 s or more (read-only)."""
     client = WireClient(broker.ws_url)
     client.login()
+    client.subscribe(*WATCHED)
     started = time.time()
-    while time.time() < started + 10:  # at least 2 s, and until every asset ticked 6 times
+    while time.time() < started + 10:  # at least 2 s, and until every watched asset ticked 6 times
         client.read()
         seen = Counter(tick[0] for tick in client.ticks())
-        if time.time() > started + 2 and len(seen) == len(active) and min(seen.values()) >= 6:
+        if time.time() > started + 2 and len(seen) == len(WATCHED) and min(seen.values()) >= 6:
             break
     client.close()
     return client
@@ -80,7 +84,7 @@ def test_auth_sends_balance_assets_and_chart_settings(session_log):
     rows = session_log.named("updateAssets")[0].payload
     assert len(rows) >= 40
     assert all(len(row) == 19 for row in rows)
-    assert {row[3] for row in rows} >= {"currency", "crypto", "stock", "index", "commodity"}
+    assert {row[3] for row in rows} >= {"currency", "cryptocurrency", "stock", "index", "commodity"}
     symbols = {row[1] for row in rows}
     assert {"EURUSD_otc", "#AAPL_otc", "BTCUSD_otc", "AUDCAD"} <= symbols
     assert all(60 <= row[5] <= 92 for row in rows)
@@ -88,6 +92,7 @@ def test_auth_sends_balance_assets_and_chart_settings(session_log):
     charts = session_log.named("updateCharts")[0].payload
     settings = json.loads(charts[0]["settings"])
     assert {"symbol", "chartPeriod", "demoDealAmount"} <= settings.keys()
+    assert settings["chartPeriod"] == 4  # the page's timeframe id for 60 s, not seconds
 
 
 @pytest.mark.parametrize("session", ["", "   "])
@@ -121,8 +126,7 @@ def test_stream_uses_both_forms_and_mixes_assets(session_log, broker):
     assert forms["binary"] > forms["single"] > 0
     assert any(len({tick[0] for tick in event.payload}) > 1 for event in streams)
     ticks = session_log.ticks()
-    active = {asset.symbol for asset in broker.assets if asset.active}
-    assert {tick[0] for tick in ticks} == active
+    assert {tick[0] for tick in ticks} == set(WATCHED)  # only what the client subscribed to
     assert any(round(tick[1] % 1, 3) not in (0.0,) for tick in ticks)
     assert all(round(tick[1], 3) == tick[1] for tick in ticks)
 
@@ -161,6 +165,7 @@ def test_history_is_newest_first_and_matches_live_ticks(broker):
     client = WireClient(broker.ws_url)
     try:
         client.login()
+        client.send_event("subscribeSymbol", "EURUSD_otc")  # stream it first, then show it
         client.read_for(1.2)
         client.send_event("changeSymbol", {"asset": "EURUSD_otc", "period": 60})
         history = client.wait_for("updateHistoryNewFast").payload

@@ -86,6 +86,7 @@ def test_broker_streams_replayed_prices(tmp_path):
         client = WireClient(broker.ws_url)
         client.login()
         rows_seen = client.wait_for("updateAssets").payload
+        client.subscribe("EURUSD_otc", "GBPUSD", "NEWCOIN_otc")
         deadline = time.time() + 6
         while time.time() < deadline:  # until every replayed asset has ticked a few times
             seen = Counter(tick[0] for tick in client.ticks())

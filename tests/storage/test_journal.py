@@ -207,3 +207,43 @@ def test_the_order_being_decided_does_not_count_against_itself(journal: TradeJou
     state = journal.account_state(now, exclude="second")
     assert state.open_trades == 1 and len(state.recent_trade_times) == 1 and state.open_stakes == 10.0
     assert guard.check(intent, state, now).allowed
+
+
+def test_deal_times_keep_their_milliseconds(journal: TradeJournal, tmp_path: Path) -> None:
+    journal.record_attempt("c1", "#BA_otc", "call", 1, 5, source="api")
+    journal.mark_confirmed("c1", "deal-9", open_price=162.23, at=T0 + 1, opened_at=T0 + 0.37, expires_at=T0 + 5)
+    closed = journal.record_result(deal_id="deal-9", profit=0.92, close_price=162.27, closed_at=T0 + 5.0)
+    assert (closed.opened_at, closed.expires_at, closed.closed_at) == (T0 + 0.37, T0 + 5, T0 + 5.0)
+    journal.export_csv(tmp_path / "out.csv")
+    row = dict(zip(*[line.split(",") for line in (tmp_path / "out.csv").read_text().splitlines()], strict=True))
+    assert row["opened_at"].endswith(".370Z") and row["expires_at"].endswith(".000Z")
+
+
+def test_a_journal_from_before_the_new_columns_stays_readable(tmp_path: Path) -> None:
+    """An old journal (first schema: no paper account, no deal-time columns) opens, keeps its rows, gains columns."""
+    path = tmp_path / "old.sqlite3"
+    old = sqlite3.connect(path)
+    old.executescript("""
+        CREATE TABLE trades (id INTEGER PRIMARY KEY, client_id TEXT NOT NULL UNIQUE, deal_id TEXT,
+            asset TEXT NOT NULL, direction TEXT NOT NULL CHECK (direction IN ('call', 'put')), amount REAL NOT NULL,
+            expiry INTEGER NOT NULL, payout REAL, open_price REAL, close_price REAL, profit REAL, outcome TEXT,
+            source TEXT NOT NULL, account TEXT NOT NULL CHECK (account IN ('demo', 'real')), status TEXT NOT NULL,
+            reason TEXT, requested_at REAL NOT NULL, confirmed_at REAL, closed_at REAL);
+        CREATE TABLE trade_events (id INTEGER PRIMARY KEY, client_id TEXT NOT NULL, at REAL NOT NULL,
+            status TEXT NOT NULL, detail TEXT);
+        INSERT INTO trades (client_id, deal_id, asset, direction, amount, expiry, payout, open_price, close_price,
+            profit, outcome, source, account, status, requested_at, confirmed_at, closed_at)
+            VALUES ('old-1', 'd-1', 'EURUSD_otc', 'put', 5, 60, 92, 1.1, 1.0, 4.6, 'win', 'manual', 'demo',
+                    'closed', 1767323040, 1767323041, 1767323101);
+        PRAGMA user_version=1;
+    """)
+    old.close()
+    with TradeJournal(path) as journal:
+        (record,) = journal.list()
+        assert (record.client_id, record.profit, record.outcome, record.closed_at) == ("old-1", 4.6, "win", T0 + 61)
+        assert (record.opened_at, record.expires_at) == (None, None)
+        journal.record_attempt("p1", "EURUSD_otc", "call", 1, 60, account="paper")  # the widened CHECK too
+        journal.mark_confirmed("p1", "paper-p1", opened_at=T0 + 0.5, expires_at=T0 + 60)
+        assert journal.get("p1").opened_at == T0 + 0.5
+    with TradeJournal(path) as again:  # opening it a second time changes nothing
+        assert [r.client_id for r in again.list()] == ["old-1", "p1"]

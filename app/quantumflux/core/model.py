@@ -123,8 +123,10 @@ class Candle:
 
 
 class AssetType(enum.StrEnum):
+    """The asset class of an ``updateAssets`` row (field 3). Values are the broker's own words."""
+
     CURRENCY = "currency"
-    CRYPTO = "crypto"
+    CRYPTO = "cryptocurrency"  # the real broker's word (verified in published updateAssets snapshots)
     STOCK = "stock"
     INDEX = "index"
     COMMODITY = "commodity"
@@ -132,10 +134,15 @@ class AssetType(enum.StrEnum):
 
     @classmethod
     def parse(cls, value: object) -> AssetType:
+        """The type for a broker value; ``crypto`` is kept as an alias of ``cryptocurrency``; unknown → OTHER."""
+        text = str(value).strip().lower()
         try:
-            return cls(str(value).lower())
+            return cls(_ASSET_TYPE_ALIASES.get(text, text))
         except ValueError:
             return cls.OTHER
+
+
+_ASSET_TYPE_ALIASES = {"crypto": "cryptocurrency"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,6 +243,27 @@ class Deal:
         if self.open_time is None or self.close_time is None:
             return None
         return self.close_time - self.open_time
+
+
+@dataclass(frozen=True, slots=True)
+class PendingOrder:
+    """A pending order (``openPendingOrder``): a trade the broker opens later, at a time or at a price.
+
+    ``kind`` is ``time`` (broker ``openType`` 0: open at ``open_time``) or ``price`` (``openType`` 1: open when
+    the price reaches ``open_price``); ``timeframe`` is the expiry in seconds once opened; ``min_payout`` the
+    lowest payout percent the order accepts. ``open_time`` is UTC seconds (None when not given).
+    """
+
+    ticket: str
+    asset: str
+    direction: Direction
+    amount: float
+    kind: str
+    open_time: float | None = None
+    open_price: float | None = None
+    timeframe: int | None = None
+    min_payout: float | None = None
+    created: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -179,7 +179,7 @@ class TradingSession:
 
     def _confirm(self, client_id: str, deal: Deal) -> None:
         self.journal.mark_confirmed(client_id, deal.id, open_price=deal.open_price, payout=deal.payout,
-                                    at=self._clock())
+                                    at=self._clock(), opened_at=deal.open_time, expires_at=deal.close_time)
         closed = self.view.closed.get(deal.id)
         if closed is not None:
             self._on_deal_closed(closed)

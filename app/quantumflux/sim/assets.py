@@ -13,42 +13,42 @@ from dataclasses import dataclass, replace
 #: (symbol, label, type, digits, start price, volatility per sqrt-second of log price, active)
 _CATALOG: tuple[tuple[str, str, str, int, float, float, bool], ...] = (
     ("EURUSD_otc", "EUR/USD OTC", "currency", 5, 1.0842, 3.0e-5, True),
-    ("BTCUSD_otc", "Bitcoin OTC", "crypto", 2, 64215.37, 1.2e-4, True),
+    ("BTCUSD_otc", "Bitcoin OTC", "cryptocurrency", 2, 64215.37, 1.2e-4, True),
     ("#AAPL_otc", "Apple OTC", "stock", 2, 190.52, 8.0e-5, True),
     ("SP500_otc", "SP500 OTC", "index", 2, 5204.80, 5.0e-5, True),
     ("XAUUSD_otc", "Gold OTC", "commodity", 3, 2331.456, 6.0e-5, True),
     ("GBPUSD_otc", "GBP/USD OTC", "currency", 5, 1.2715, 3.0e-5, True),
-    ("ETHUSD_otc", "Ethereum OTC", "crypto", 2, 3104.66, 1.4e-4, True),
+    ("ETHUSD_otc", "Ethereum OTC", "cryptocurrency", 2, 3104.66, 1.4e-4, True),
     ("#MSFT_otc", "Microsoft OTC", "stock", 2, 421.17, 7.0e-5, True),
     ("NASUSD_otc", "US100 OTC", "index", 2, 18210.40, 6.0e-5, True),
     ("XAGUSD_otc", "Silver OTC", "commodity", 3, 27.514, 8.0e-5, True),
     ("USDJPY_otc", "USD/JPY OTC", "currency", 3, 151.236, 3.0e-5, True),
-    ("LTCUSD_otc", "Litecoin OTC", "crypto", 3, 82.415, 1.5e-4, True),
+    ("LTCUSD_otc", "Litecoin OTC", "cryptocurrency", 3, 82.415, 1.5e-4, True),
     ("#TSLA_otc", "Tesla OTC", "stock", 2, 175.33, 1.2e-4, True),
     ("DJI30_otc", "DJI30 OTC", "index", 2, 39012.55, 4.5e-5, True),
     ("UKBrent_otc", "Brent Oil OTC", "commodity", 3, 83.127, 9.0e-5, True),
     ("AUDCAD_otc", "AUD/CAD OTC", "currency", 5, 0.90512, 3.0e-5, True),
-    ("ADA-USD_otc", "Cardano OTC", "crypto", 5, 0.45127, 1.8e-4, True),
+    ("ADA-USD_otc", "Cardano OTC", "cryptocurrency", 5, 0.45127, 1.8e-4, True),
     ("#AMZN_otc", "Amazon OTC", "stock", 2, 180.21, 9.0e-5, True),
     ("D30EUR_otc", "DAX OTC", "index", 2, 18301.10, 5.0e-5, True),
     ("USCrude_otc", "US Crude OTC", "commodity", 3, 79.044, 9.0e-5, True),
     ("EURJPY_otc", "EUR/JPY OTC", "currency", 3, 163.512, 3.5e-5, True),
-    ("DOGE_otc", "Dogecoin OTC", "crypto", 5, 0.15234, 2.0e-4, True),
+    ("DOGE_otc", "Dogecoin OTC", "cryptocurrency", 5, 0.15234, 2.0e-4, True),
     ("#FB_otc", "Meta OTC", "stock", 2, 480.72, 1.0e-4, True),
     ("JPN225_otc", "Nikkei OTC", "index", 2, 38011.20, 5.0e-5, True),
     ("XNGUSD_otc", "Natural Gas OTC", "commodity", 4, 2.1034, 1.5e-4, True),
     ("GBPJPY_otc", "GBP/JPY OTC", "currency", 3, 191.744, 4.0e-5, True),
-    ("SOL-USD_otc", "Solana OTC", "crypto", 3, 145.127, 1.8e-4, True),
+    ("SOL-USD_otc", "Solana OTC", "cryptocurrency", 3, 145.127, 1.8e-4, True),
     ("#NFLX_otc", "Netflix OTC", "stock", 2, 610.45, 1.0e-4, True),
     ("100GBP_otc", "FTSE 100 OTC", "index", 2, 8101.30, 4.5e-5, True),
     ("XAUUSD", "Gold", "commodity", 3, 2330.118, 5.0e-5, True),
     ("USDCHF_otc", "USD/CHF OTC", "currency", 5, 0.88214, 3.0e-5, True),
-    ("BTCUSD", "Bitcoin", "crypto", 2, 64190.05, 1.0e-4, True),
+    ("BTCUSD", "Bitcoin", "cryptocurrency", 2, 64190.05, 1.0e-4, True),
     ("#INTC_otc", "Intel OTC", "stock", 2, 31.27, 1.1e-4, True),
     ("SP500", "SP500", "index", 2, 5201.15, 4.0e-5, False),
     ("XAGUSD", "Silver", "commodity", 3, 27.498, 7.0e-5, False),
     ("AUDUSD_otc", "AUD/USD OTC", "currency", 5, 0.66123, 3.0e-5, True),
-    ("ETHUSD", "Ethereum", "crypto", 2, 3101.20, 1.2e-4, True),
+    ("ETHUSD", "Ethereum", "cryptocurrency", 2, 3101.20, 1.2e-4, True),
     ("#AAPL", "Apple", "stock", 2, 190.11, 6.0e-5, False),
     ("NASUSD", "US100", "index", 2, 18199.80, 5.0e-5, False),
     ("UKBrent", "Brent Oil", "commodity", 3, 83.094, 8.0e-5, False),
@@ -66,8 +66,8 @@ _CATALOG: tuple[tuple[str, str, str, int, float, float, bool], ...] = (
     ("CHFJPY_otc", "CHF/JPY OTC", "currency", 3, 171.402, 3.5e-5, True),
     ("USDJPY", "USD/JPY", "currency", 3, 151.201, 2.5e-5, False),
     ("#TSLA", "Tesla", "stock", 2, 175.01, 1.0e-4, False),
-    ("LINK_otc", "Chainlink OTC", "crypto", 4, 14.2031, 1.8e-4, True),
-    ("DOTUSD_otc", "Polkadot OTC", "crypto", 4, 6.9012, 1.8e-4, True),
+    ("LINK_otc", "Chainlink OTC", "cryptocurrency", 4, 14.2031, 1.8e-4, True),
+    ("DOTUSD_otc", "Polkadot OTC", "cryptocurrency", 4, 6.9012, 1.8e-4, True),
 )
 
 #: Candle periods the page offers for every asset (field 15 of a row).
@@ -135,7 +135,7 @@ def guess_type(symbol: str) -> str:
     if symbol.startswith("#"):
         return "stock"
     if any(coin in symbol.upper() for coin in ("BTC", "ETH", "LTC", "DOGE", "ADA", "SOL", "XRP")):
-        return "crypto"
+        return "cryptocurrency"
     if symbol.upper().startswith(("XAU", "XAG", "XNG", "UKBRENT", "USCRUDE")):
         return "commodity"
     return "currency"

@@ -27,6 +27,7 @@ from quantumflux.core.protocol.framing import (
     encode_open,
     parse_text,
 )
+from quantumflux.sim.subscriptions import Subscriptions
 from quantumflux.sim.wire import Message
 
 if TYPE_CHECKING:
@@ -49,6 +50,7 @@ class ClientConnection:
         self.namespace_open = False
         self.authenticated = False
         self.is_demo = True
+        self.subscriptions = Subscriptions()
         self.counts: dict[str, int] = {}
         self._queue: asyncio.Queue[tuple[float, Message]] = asyncio.Queue()
         self._pong = asyncio.Event()
@@ -173,5 +175,7 @@ class ClientConnection:
             "authenticated": self.authenticated,
             "is_demo": self.is_demo,
             "connected_for": round(time.time() - self.connected_at, 3),
+            "streams": list(self.subscriptions.streams),
+            "sentiment": sorted(self.subscriptions.sentiment),
             "events_in": dict(self.counts),
         }

@@ -17,8 +17,10 @@ from quantumflux.sim.assets import SimAsset, asset_row
 from quantumflux.sim.connection import ClientConnection
 from quantumflux.sim.faults import FaultSpec
 from quantumflux.sim.orders import UID, Failure, OrderDesk
+from quantumflux.sim.pending import PendingBook
 from quantumflux.sim.prices import PriceSource
 from quantumflux.sim.recorder import TickRecorder
+from quantumflux.sim.subscriptions import SUBSCRIPTION_EVENTS, asset_of
 from quantumflux.sim.wire import (
     BINARY_SHARE,
     Message,
@@ -27,6 +29,7 @@ from quantumflux.sim.wire import (
     history_payload,
     load_history_payload,
     noise_messages,
+    sentiment_message,
     tick_messages,
     valid_period,
 )
@@ -35,7 +38,7 @@ log = logging.getLogger(__name__)
 
 _HOUSEKEEPING_SECONDS = 0.05
 _NOISE_SECONDS = 2.0
-_QUIET_EVENTS = {"ps", "subscribeSymbol", "unsubscribeSymbol", "subfor", "unsubfor", "favorite/change"}
+_QUIET_EVENTS = {"ps", "favorite/change"}
 
 
 class MarketBehaviour:
@@ -44,6 +47,7 @@ class MarketBehaviour:
     assets: tuple[SimAsset, ...]
     prices: PriceSource
     desk: OrderDesk
+    pending: PendingBook
     faults: FaultSpec
     epoch: float
     tick_rate: float
@@ -57,6 +61,8 @@ class MarketBehaviour:
     _wire_rng: random.Random
     recorder: TickRecorder
     _background: set[asyncio.Task[None]]
+    #: The last chart (asset, period) each account showed (by is_demo); updateCharts reports it on login.
+    _charts: dict[bool, tuple[str, int]]
 
     def note_drop(self) -> None:  # provided by the broker
         raise NotImplementedError
@@ -90,12 +96,20 @@ class MarketBehaviour:
             return
         elif name == "changeSymbol":
             self._on_change_symbol(client, payload)
+        elif name in SUBSCRIPTION_EVENTS:
+            asset = asset_of(payload)
+            if asset in self._by_symbol:
+                client.subscriptions.apply(name, asset)
         elif name in ("loadHistoryPeriod", "loadHistoryPeriodFast"):
             request = payload if isinstance(payload, dict) else {}
             self._answer_in_thread(client, name, load_history_payload, self.prices, request, time.time(), self.epoch,
                                    self.clock_offset, on_error=lambda reason: _history_error(request, reason))
         elif name == "openOrder":
             self._on_open_order(client, payload)
+        elif name == "openPendingOrder":
+            self._on_open_pending(client, payload)
+        elif name == "cancelPendingOrder":
+            self._on_cancel_pending(client, payload)
 
     def _on_auth(self, client: ClientConnection, payload: Any) -> None:
         session = payload.get("session") if isinstance(payload, dict) else None
@@ -110,23 +124,27 @@ class MarketBehaviour:
         client.authenticated = True
         exp_time = int(time.time()) // 86400 * 86400 + 86400
         rows = [asset_row(asset, self.min_expiry, exp_time) for asset in self.assets]
-        symbol = self.default_asset()
+        symbol, period = self._charts.get(client.is_demo, (self.default_asset(), 60))
         for message in (
             event("successauth", {"id": client.sid}),
             self._balance_message(client.is_demo),
             self._message("updateAssets", rows),
-            event("updateCharts", charts_payload(symbol, 60, 10)),
+            event("updateCharts", charts_payload(symbol, period, 10)),  # the saved chart; nothing streams yet
             self._message("updateOpenedDeals", self.desk.opened_deals(client.is_demo)),
             self._message("updateClosedDeals", self.desk.closed_deals(client.is_demo)),
+            self._message("successupdatePending", self.pending.listed(client.is_demo)),
         ):
             client.send(message)
 
     def _on_change_symbol(self, client: ClientConnection, payload: Any) -> None:
+        """The client shows another asset: stream it (among its last four) and send its history."""
         if not isinstance(payload, dict) or payload.get("asset") not in self._by_symbol:
             return
         period = payload.get("period", 60)
         if not valid_period(period):
             return
+        client.subscriptions.apply("changeSymbol", payload["asset"])
+        self._charts[client.is_demo] = (payload["asset"], period)  # the account's chart, as updateCharts reports
         self._answer_in_thread(client, "updateHistoryNewFast", history_payload, self.prices, payload["asset"],
                                period, time.time(), self.history_seconds, self.epoch, self.clock_offset)
 
@@ -167,6 +185,39 @@ class MarketBehaviour:
             self._balance_message(client.is_demo),
         )
 
+    def _on_open_pending(self, client: ClientConnection, payload: Any) -> None:
+        asset = payload.get("asset") if isinstance(payload, dict) else None
+        price = self.prices.price_at(asset, time.time()) if asset in self._by_symbol else None
+        result = self.pending.place(payload, client.is_demo, time.time(), price)
+        if isinstance(result, Failure):
+            client.send(self._message("failopenPendingOrder", result.payload()))
+            return
+        client.send(self._message("successopenPendingOrder", result))
+        self._broadcast(client.is_demo, self._message("successupdatePending", self.pending.listed(client.is_demo)))
+
+    def _on_cancel_pending(self, client: ClientConnection, payload: Any) -> None:
+        ticket = payload.get("ticket") if isinstance(payload, dict) else payload
+        cancelled = self.pending.cancel(ticket, client.is_demo)
+        if cancelled is None:
+            client.send(self._message("failcancelPendingOrder", {"error": "Pending order not found", "ticket": ticket}))
+            return
+        client.send(self._message("successcancelPendingOrder", {"ticket": cancelled["ticket"]}))
+        self._broadcast(client.is_demo, self._message("successupdatePending", self.pending.listed(client.is_demo)))
+
+    def _trigger_pending(self, now: float) -> None:
+        """Pending orders whose time or price came: open them as deals (or drop them under their min payout)."""
+        for is_demo, order in self.pending.due(now, self.prices.price_at):
+            asset = self._by_symbol[order["symbol"]]
+            if asset.payout >= (order["minPayout"] or 0):
+                request = {"asset": order["symbol"], "amount": order["amount"], "action": order["command"],
+                           "time": order["timeframe"], "requestId": order["ticket"]}
+                deal = self.desk.open(request, is_demo, now)
+                if not isinstance(deal, Failure):
+                    self._broadcast(is_demo, self._message("successopenOrder", deal),
+                                    self._message("updateOpenedDeals", self.desk.opened_deals(is_demo)),
+                                    self._balance_message(is_demo))
+            self._broadcast(is_demo, self._message("successupdatePending", self.pending.listed(is_demo)))
+
     # ------------------------------------------------------------------ loops
 
     async def _tick_loop(self) -> None:
@@ -184,21 +235,27 @@ class MarketBehaviour:
             last = now
 
     def _emit_ticks(self, clients: list[ClientConnection], start: float, end: float) -> None:
-        groups: list[list[list[Any]]] = []
+        """Send each client the ticks of the assets it subscribed to (nothing for the others)."""
+        wanted = {asset for client in clients for asset in client.subscriptions.streams}
+        groups: dict[str, list[list[Any]]] = {}
         for symbol in self._active:
+            if symbol not in wanted:
+                continue
             times, prices = self.prices.ticks(symbol, start, end)
             if len(times):
-                groups.append([[symbol, float(t), float(p)] for t, p in zip(times, prices, strict=True)])
+                groups[symbol] = [[symbol, float(t), float(p)] for t, p in zip(times, prices, strict=True)]
         if not groups:
             return
-        self._wire_rng.shuffle(groups)
-        flat = [tick for group in groups for tick in group]
+        flat = [tick for group in groups.values() for tick in group]
         self.recorder.add([tick[0] for tick in flat], [tick[1] for tick in flat], [tick[2] for tick in flat])
         if self.clock_offset:  # the wire carries the broker's clock; the record keeps true UTC
-            groups = [[[s, round(t + self.clock_offset, 3), p] for s, t, p in group] for group in groups]
-        messages = tick_messages(groups, self._wire_rng)
+            groups = {s: [[s, round(t + self.clock_offset, 3), p] for _, t, p in group] for s, group in groups.items()}
         for client in clients:
-            for message in messages:
+            mine = [groups[asset] for asset in client.subscriptions.streams if asset in groups]
+            if not mine:
+                continue
+            self._wire_rng.shuffle(mine)
+            for message in tick_messages(mine, self._wire_rng):
                 client.send(message)
 
     async def _housekeeping(self) -> None:
@@ -214,6 +271,7 @@ class MarketBehaviour:
     def _housekeeping_round(self, now: float, last_restart: float) -> float:
         """One round of :meth:`_housekeeping`; returns the time of the last restart_every restart."""
         self._close_deals(now)
+        self._trigger_pending(now)
         drop_after = self.faults.drop_after
         if drop_after:
             for client in list(self._clients):
@@ -237,10 +295,12 @@ class MarketBehaviour:
         for is_demo in (True, False):
             deals = [deal for deal in closed if bool(deal["isDemo"]) == is_demo]
             if deals:
-                total = round(sum(deal["profit"] for deal in deals), 2)
+                # the top-level profit is the gross amount paid back (stake + win; 0 for a loss), as the
+                # real broker sends it; the net profit is each deal's own "profit"
+                returned = round(sum(deal["amount"] + deal["profit"] for deal in deals), 2)
                 self._broadcast(
                     is_demo,
-                    self._message("successcloseOrder", {"profit": total, "deals": deals}),
+                    self._message("successcloseOrder", {"profit": returned, "deals": deals}),
                     self._message("updateClosedDeals", self.desk.closed_deals(is_demo)),
                     self._message("updateOpenedDeals", self.desk.opened_deals(is_demo)),
                     self._balance_message(is_demo),
@@ -255,6 +315,9 @@ class MarketBehaviour:
                 for client in clients:
                     for message in messages:
                         client.send(message)
+                    watched = sorted(client.subscriptions.sentiment)
+                    if watched:
+                        client.send(sentiment_message(self._wire_rng, watched))
 
 
 def _history_error(request: dict[str, Any], reason: str) -> dict[str, Any]:

@@ -2,11 +2,16 @@
 
 An ``openOrder`` is checked (known asset, open for trading, amount and expiry in range, enough
 balance on the account the session authenticated as), then opened at the price of the last tick
-at or before the open time; the stake leaves the balance. At ``open_time + expiry`` the deal closes
-at the price in force just before that instant, the last tick strictly before it (the exit rule of
-docs/backtest.md: a tick stamped exactly at the expiry opens the next candle): a call wins when the
-close is above the open, a put when below, equal is a draw. Win: profit = stake × payout % (rounded to the cent), balance += stake +
-profit. Draw: profit 0, stake returned. Loss: profit = −stake.
+at or before the open time; the stake leaves the balance. The deal closes ``expiry`` seconds after
+its open *second* (``closeTimestamp = openTimestamp + expiry``, ``closeMs`` 0, as published real
+deals show), at the price in force just before that instant, the last tick strictly before it (the
+exit rule of docs/backtest.md: a tick stamped exactly at the expiry opens the next candle): a call
+wins when the close is above the open, a put when below, equal is a draw. Win: profit = stake ×
+payout % (rounded to the cent), balance += stake + profit. Draw: profit 0, stake returned. Loss:
+profit = −stake.
+
+Deal times on the wire are true UTC (``openTimestamp`` whole seconds, ``openMs`` its millisecond
+part), whatever the broker clock of ticks and history: see docs/practice-broker.md, "Time base".
 """
 
 from __future__ import annotations
@@ -97,13 +102,11 @@ class OrderDesk:
         max_amount: float = 20000.0,
         min_expiry: int = 5,
         max_expiry: int = 14400,
-        clock_offset: float = 0.0,
     ) -> None:
         self.assets = assets
         self.prices = prices
         self.min_amount, self.max_amount = min_amount, max_amount
         self.min_expiry, self.max_expiry = min_expiry, max_expiry
-        self.clock_offset = clock_offset  # added to the times on the wire (the ledger keeps true UTC)
         self._balances = {True: round(balance_demo, 2), False: round(balance_real, 2)}
         self._lock = threading.Lock()
         self._ledger: list[LedgerEntry] = []
@@ -181,17 +184,17 @@ class OrderDesk:
         asset = self.assets[entry.asset]
         direction = Direction.parse(entry.direction)
         amount = round(float(entry.amount), 2)
-        close_time = round(now + entry.expiry, 3)
+        open_ms = int(round(now * 1000))
+        open_second, open_part = divmod(open_ms, 1000)
+        close_time = float(open_second + int(entry.expiry))
         deal_id = str(uuid.uuid4())
-        wire_open, wire_close = now + self.clock_offset, close_time + self.clock_offset
         deal = {
             "id": deal_id,
-            "openTime": _utc_text(wire_open),
-            "closeTime": _utc_text(wire_close),
-            "openTimestamp": int(wire_open),
-            "closeTimestamp": int(wire_close),
-            "openMs": int(round(wire_open * 1000)),
-            "closeMs": int(round(wire_close * 1000)),
+            "openTime": _utc_text(open_second),
+            "closeTime": _utc_text(close_time),
+            "openTimestamp": open_second,
+            "closeTimestamp": int(close_time),
+            "openMs": open_part,
             "uid": UID,
             "requestId": entry.request_id,
             "amount": amount,
@@ -217,7 +220,7 @@ class OrderDesk:
                 status="opened",
                 deal_id=deal_id,
                 payout=asset.payout,
-                open_time=round(now, 3),
+                open_time=open_ms / 1000.0,
                 open_price=price,
                 close_time=close_time,
             )
@@ -240,7 +243,7 @@ class OrderDesk:
                 profit = _profit(entry, float(close_price))
                 self._ledger[index] = replace(entry, close_price=close_price, profit=profit, closed=True)
                 self._balances[entry.is_demo] = round(self._balances[entry.is_demo] + entry.amount + profit, 2)
-                final = {**deal, "closePrice": close_price, "profit": profit}
+                final = {**deal, "closePrice": close_price, "profit": profit, "closeMs": 0}
                 del self._open[deal_id]
                 self._closed[entry.is_demo].append(final)
                 closed.append(dict(final))

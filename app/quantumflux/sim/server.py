@@ -16,6 +16,7 @@ import time
 from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from websockets.asyncio.server import Server, ServerConnection, serve
 
@@ -27,9 +28,11 @@ from quantumflux.sim.connection import ClientConnection
 from quantumflux.sim.faults import FaultSpec
 from quantumflux.sim.market import MarketBehaviour
 from quantumflux.sim.orders import UID, LedgerEntry, OrderDesk
+from quantumflux.sim.pending import PendingBook
 from quantumflux.sim.prices import CompositePrices, PriceSource, SyntheticPrices, default_epoch
 from quantumflux.sim.recorder import TickRecorder
 from quantumflux.sim.replay import ReplayPrices
+from quantumflux.sim.subscriptions import MAX_STREAMS
 from quantumflux.sim.wire import Frame, malformed_frame
 
 log = logging.getLogger(__name__)
@@ -147,9 +150,11 @@ class PracticeBroker(MarketBehaviour):
             max_amount=max_amount,
             min_expiry=min_expiry,
             max_expiry=max_expiry,
-            clock_offset=self.clock_offset,
         )
+        self.pending = PendingBook(self._by_symbol, min_amount=min_amount, max_amount=max_amount,
+                                   min_expiry=min_expiry, max_expiry=max_expiry)
         self._clients: set[ClientConnection] = set()
+        self._charts: dict[bool, tuple[str, int]] = {}
         self._refuse_until = 0.0
         self.recorder = TickRecorder()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -283,6 +288,16 @@ class PracticeBroker(MarketBehaviour):
         host = "127.0.0.1" if self.host in ("0.0.0.0", "", "::") else self.host
         host = f"[{host}]" if ":" in host else host
         return f"http://{host}:{self._port}/"
+
+    def tab_urls(self, symbols: list[str] | tuple[str, ...]) -> list[str]:
+        """Page addresses that together stream ``symbols``: one tab per four assets (the most the broker
+        streams to one socket), each opened on its first asset with the others as further charts."""
+        urls = []
+        for start in range(0, len(symbols), MAX_STREAMS):
+            group = [quote(symbol, safe="") for symbol in symbols[start : start + MAX_STREAMS]]
+            extra = f"&charts={','.join(group[1:])}" if len(group) > 1 else ""
+            urls.append(f"{self.url}?asset={group[0]}{extra}")
+        return urls
 
     @property
     def ws_url(self) -> str:

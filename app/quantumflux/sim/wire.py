@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from quantumflux.core.protocol.framing import encode_binary_event, encode_event
+from quantumflux.core.protocol.payloads import CHART_PERIOD_SECONDS
 from quantumflux.sim.prices import PriceSource, candles_from_ticks
 
 Frame = str | bytes
@@ -136,20 +137,33 @@ def _broker_ticks(
 
 
 def charts_payload(symbol: str, period: int, amount: float) -> list[dict[str, str]]:
-    """``updateCharts``: UI settings as a JSON string inside the object."""
-    settings = {"chartId": "graph", "chartType": 2, "symbol": symbol, "chartPeriod": period, "demoDealAmount": amount}
+    """``updateCharts``: UI settings as a JSON string inside the object; ``chartPeriod`` is the page's
+    timeframe id (``CHART_PERIOD_SECONDS``), not seconds, as on the real page."""
+    settings = {"chartId": "graph", "chartType": 2, "symbol": symbol, "chartPeriod": chart_period_id(period),
+                "demoDealAmount": amount}
     return [{"chart_id": "chart-1", "settings": json.dumps(settings)}]
 
 
+def chart_period_id(seconds: int) -> int:
+    """The page's timeframe id for a candle period (60 s when the period has no id)."""
+    for period_id, period in CHART_PERIOD_SECONDS.items():
+        if period == seconds:
+            return period_id
+    return chart_period_id(60)
+
+
 def noise_messages(rng: random.Random, symbols: list[str], now: float) -> list[Message]:
-    """Events the terminal must skip: ``updateTime``, ``signals/update``, ``chafor``."""
+    """Events the terminal must skip: ``updateTime``, ``signals/update``."""
     messages = [event("updateTime", int(now))]
     if symbols and rng.random() < 0.5:
         signal = {"asset": rng.choice(symbols), "signal": rng.choice(["up", "down"]), "time": int(now)}
         messages.append(event("signals/update", [signal], binary=rng.random() < BINARY_SHARE))
-    if rng.random() < 0.3:
-        messages.append(event("chafor", {"count": rng.randint(1, 9), "time": int(now)}))
     return messages
+
+
+def sentiment_message(rng: random.Random, symbols: list[str]) -> Message:
+    """``chafor`` for the assets a client asked with ``subfor``: ``[[asset, percent of calls], …]``."""
+    return event("chafor", [[symbol, rng.randint(20, 80)] for symbol in symbols], binary=True)
 
 
 def malformed_frame(rng: random.Random) -> Frame:

@@ -68,7 +68,9 @@ CREATE TABLE IF NOT EXISTS trades (
     reason TEXT,
     requested_at REAL NOT NULL,
     confirmed_at REAL,
-    closed_at REAL
+    closed_at REAL,
+    opened_at REAL,
+    expires_at REAL
 );
 CREATE INDEX IF NOT EXISTS trades_deal ON trades (deal_id);
 CREATE INDEX IF NOT EXISTS trades_status ON trades (status);
@@ -118,8 +120,14 @@ class TradeRecord:
     reason: str | None = None
     confirmed_at: float | None = None
     closed_at: float | None = None
+    #: The broker's deal open time and planned close time (UTC seconds with milliseconds: ``openTimestamp``
+    #: + ``openMs``), from the deal that confirmed the order; ``closed_at`` is the deal's close time.
+    opened_at: float | None = None
+    expires_at: float | None = None
 
 
+#: Columns added after the first schema (``ALTER TABLE … ADD COLUMN`` when an older journal is opened).
+_ADDED_COLUMNS = {"opened_at": "REAL", "expires_at": "REAL"}
 _COLUMNS = tuple(f.name for f in fields(TradeRecord))
 
 
@@ -151,7 +159,18 @@ class TradeJournal:
         self._db.execute("PRAGMA busy_timeout=5000")
         self._db.executescript(_SCHEMA)
         self._allow_paper_account()
-        self._db.execute("PRAGMA user_version=1")
+        self._add_missing_columns()
+        self._db.execute("PRAGMA user_version=2")
+
+    def _columns(self, table: str) -> list[str]:
+        return [row["name"] for row in self._db.execute(f"PRAGMA table_info({table})")]
+
+    def _add_missing_columns(self) -> None:
+        """Journals from before a column existed get it (NULL in old rows); nothing else changes."""
+        present = set(self._columns("trades"))
+        for name, kind in _ADDED_COLUMNS.items():
+            if name not in present:
+                self._db.execute(f"ALTER TABLE trades ADD COLUMN {name} {kind}")
 
     def _allow_paper_account(self) -> None:
         """Journals created before the ``paper`` account existed: rebuild ``trades`` with the wider CHECK."""
@@ -163,7 +182,8 @@ class TradeJournal:
             self._db.execute("ALTER TABLE trades RENAME TO trades_before_paper")
             create = _SCHEMA.split(";")[0]
             self._db.execute(create)
-            self._db.execute("INSERT INTO trades SELECT * FROM trades_before_paper")
+            old = ",".join(self._columns("trades_before_paper"))  # an old journal may lack newer columns
+            self._db.execute(f"INSERT INTO trades ({old}) SELECT {old} FROM trades_before_paper")
             self._db.execute("DROP TABLE trades_before_paper")
             for statement in _SCHEMA.split(";")[1:4]:
                 self._db.execute(statement)
@@ -211,14 +231,18 @@ class TradeJournal:
         return record
 
     def mark_confirmed(self, client_id: str, deal_id: str | None, *, open_price: float | None = None,
-                       payout: float | None = None, at: float | None = None) -> TradeRecord:
-        """The broker accepted the order (``successopenOrder`` or seen in ``updateOpenedDeals``)."""
+                       payout: float | None = None, at: float | None = None, opened_at: float | None = None,
+                       expires_at: float | None = None) -> TradeRecord:
+        """The broker accepted the order (``successopenOrder`` or seen in ``updateOpenedDeals``).
+
+        ``opened_at``/``expires_at``: the deal's own open and close times (UTC, with milliseconds).
+        """
         at = self._now(at)
         changes: dict[str, Any] = {"deal_id": deal_id, "confirmed_at": at}
-        if open_price is not None:
-            changes["open_price"] = open_price
-        if payout is not None:
-            changes["payout"] = payout
+        for name, value in (("open_price", open_price), ("payout", payout), ("opened_at", opened_at),
+                            ("expires_at", expires_at)):
+            if value is not None:
+                changes[name] = value
         return self._transition(client_id, "confirmed", changes, f"deal {deal_id}", at)
 
     def mark_refused(self, client_id: str, reason: str, *, at: float | None = None) -> TradeRecord:

@@ -25,9 +25,11 @@ def test_every_kind_is_emitted_once_per_frame_in_order(decoded):
     kinds = [type(event).__name__ for event in events]
     assert kinds == [
         "LoginAttempted", "LoginSucceeded", "TicksReceived", "AssetsUpdated", "BalanceUpdated",
-        "PageChoiceChanged", "HistoryReceived", "HistoryRequested", "HistoryReceived", "OrderRequested",
-        "OrderOpened", "OrderRequested", "OrderFailed", "DealsOpened", "DealsClosed", "DealsClosed",
-        "PageChoiceChanged", "LoginRejected", "SessionDisconnected",
+        "PageChoiceChanged", "PageChoiceChanged", "HistoryReceived", "HistoryRequested", "HistoryReceived",
+        "OrderRequested", "OrderOpened", "OrderRequested", "OrderFailed", "DealsOpened", "DealsClosed",
+        "DealsClosed", "PendingOrderRequested", "PendingOrderOpened", "PendingOrdersUpdated",
+        "PendingCancelRequested", "PendingOrderCancelled", "PendingOrderFailed", "FavoritesUpdated",
+        "SentimentUpdated", "LoginRejected", "SessionDisconnected",
     ]
     stats = decoder.stats
     assert stats.events == {kind: kinds.count(kind) for kind in set(kinds)}
@@ -92,8 +94,23 @@ def test_balance(decoded):
 
 def test_page_choice_from_change_symbol_and_update_charts(decoded):
     first, second = only(decoded[0], ev.PageChoiceChanged)
-    assert (first.choice, first.source) == (PageChoice("EURUSD_otc", 60), "changeSymbol")
-    assert (second.choice, second.source) == (PageChoice("#AAPL_otc", 300), "updateCharts")
+    assert (first.choice, first.source) == (PageChoice("#AAPL_otc", 300), "updateCharts")
+    assert (second.choice, second.source) == (PageChoice("EURUSD_otc", 60), "changeSymbol")
+
+
+def test_update_charts_does_not_override_the_pages_own_change_symbol():
+    from quantumflux.core.protocol.decoder import Decoder
+    from quantumflux.core.protocol.framing import RawFrame, encode_event
+
+    decoder = Decoder()
+    charts = [{"chart_id": "chart-1", "settings": '{"symbol": "EURUSD_otc", "chartPeriod": 4}'}]
+    # at login the page's changeSymbol can overtake the broker's saved layout on the wire
+    (chosen,) = decoder.feed(RawFrame(T0, "a", "out", 1, encode_event("changeSymbol",
+                                                                      {"asset": "BTCUSD_otc", "period": 60})))
+    assert decoder.feed(RawFrame(T0 + 0.1, "a", "in", 1, encode_event("updateCharts", charts))) == []
+    assert chosen.choice == PageChoice("BTCUSD_otc", 60)
+    (other,) = decoder.feed(RawFrame(T0 + 0.2, "b", "in", 1, encode_event("updateCharts", charts)))
+    assert (other.choice, other.socket) == (PageChoice("EURUSD_otc", 60), "b")  # another socket: still used
 
 
 def test_history_candles_map_ohlc_and_ascend(decoded):
@@ -130,7 +147,9 @@ def test_orders_requested_opened_failed(decoded):
     (opened,) = only(decoded[0], ev.OrderOpened)
     deal = opened.deal
     assert (deal.id, deal.asset, deal.direction, deal.amount) == ("d-1", "EURUSD_otc", Direction.CALL, 1.0)
-    assert (deal.open_time, deal.close_time, deal.open_price, deal.close_price) == (T0 + 10, T0 + 70, 1.15311, None)
+    # openMs 120 is the millisecond part of openTimestamp; closeMs 0
+    assert (deal.open_time, deal.close_time, deal.open_price, deal.close_price) == (
+        T0 + 10.12, T0 + 70, 1.15311, None)
     assert (deal.request_id, deal.closed, deal.outcome, deal.payout) == (
         "b1f0c2a4-5d6e-4f70-8a9b-0c1d2e3f4a5b", False, Outcome.UNKNOWN, 92.0)
     (failed,) = only(decoded[0], ev.OrderFailed)
@@ -141,10 +160,11 @@ def test_deals_opened_and_closed(decoded):
     (opened,) = only(decoded[0], ev.DealsOpened)
     assert [(deal.id, deal.closed, deal.outcome) for deal in opened.deals] == [("d-1", False, Outcome.UNKNOWN)]
     close_order, closed_deals = only(decoded[0], ev.DealsClosed)
-    assert close_order.profit == 0.92
+    assert close_order.returned == 1.92  # gross: the 1.00 stake back plus the 0.92 win
     (won,) = close_order.deals
-    assert (won.closed, won.profit, won.outcome, won.close_price, won.expiry) == (True, 0.92, Outcome.WIN, 1.1533, 60)
-    assert closed_deals.profit is None
+    assert (won.closed, won.profit, won.outcome, won.close_price) == (True, 0.92, Outcome.WIN, 1.1533)
+    assert won.expiry == pytest.approx(59.88)  # opened at +10.120, closed at +70.000
+    assert closed_deals.returned is None
     assert [(deal.id, deal.direction, deal.outcome) for deal in closed_deals.deals] == [
         ("d-1", Direction.CALL, Outcome.WIN), ("d-0", Direction.PUT, Outcome.DRAW)]
 
@@ -180,12 +200,62 @@ def test_socket_lifecycle_events():
     assert decoder.stats.events == {"SocketOpened": 3, "SocketClosed": 1}
 
 
-def test_deal_times_fall_back_sensibly():
+def test_deal_times_keep_their_milliseconds():
     from quantumflux.core.protocol import payloads
 
     base = {"id": "x", "asset": "A", "command": 0, "amount": 1}
-    assert payloads.deal({**base, "openTimestamp": T0 * 1000, "openMs": 120}, False).open_time == T0
+    # the real form: whole seconds plus the 0-999 millisecond part
+    assert payloads.deal({**base, "openTimestamp": T0, "openMs": 370}, False).open_time == T0 + 0.37
+    assert payloads.deal({**base, "closeTimestamp": T0 + 5, "closeMs": 999}, True).close_time == T0 + 5.999
+    assert payloads.deal({**base, "closeTimestamp": T0 + 5}, True).close_time == T0 + 5  # no closeMs yet
+    # a millisecond timestamp already holds the milliseconds: openMs is not added twice
+    assert payloads.deal({**base, "openTimestamp": T0 * 1000 + 250, "openMs": 250}, False).open_time == T0 + 0.25
+    assert payloads.deal({**base, "openTimestamp": T0 + 0.5, "openMs": 120}, False).open_time == T0 + 0.5
     assert payloads.deal({**base, "openMs": 120}, False).open_time is None  # only the ms part: not a time
-    assert payloads.deal({**base, "openMs": T0 * 1000 + 5}, False).open_time == T0 + 0.005
+    assert payloads.deal({**base, "openMs": T0 * 1000 + 5}, False).open_time == T0 + 0.005  # older clients
     assert payloads.deal({**base, "openTime": "2025-11-24 16:00:30"}, False).open_time == T0 + 30
+    assert payloads.deal({**base, "openTime": "2025-11-24 16:00:30", "openMs": 40}, False).open_time == T0 + 30.04
     assert payloads.deal({**base, "closeTime": "not a time"}, True).close_time is None
+
+
+def test_pending_orders_favorites_and_sentiment(decoded):
+    from quantumflux.core.model import PendingOrder
+
+    expected = PendingOrder(ticket="8924b0f1-83a0-4050-937c-e8483af4f3f7", asset="EURUSD_otc",
+                            direction=Direction.PUT, amount=10.0, kind="price", open_time=T0 + 1800,
+                            open_price=1.13183, timeframe=60, min_payout=60.0, created=T0 + 20)
+    (requested,) = only(decoded[0], ev.PendingOrderRequested)
+    assert requested.order == PendingOrder(ticket="", asset="EURUSD_otc", direction=Direction.PUT, amount=10.0,
+                                           kind="price", open_time=T0 + 1800, open_price=1.13183, timeframe=60,
+                                           min_payout=60.0)
+    assert only(decoded[0], ev.PendingOrderOpened)[0].order == expected
+    assert only(decoded[0], ev.PendingOrdersUpdated)[0].orders == (expected,)
+    assert only(decoded[0], ev.PendingCancelRequested)[0].ticket == expected.ticket
+    (cancelled,) = only(decoded[0], ev.PendingOrderCancelled)
+    assert (cancelled.ticket, cancelled.ok, cancelled.error) == (expected.ticket, True, None)
+    (failed,) = only(decoded[0], ev.PendingOrderFailed)
+    assert (failed.error, failed.asset, failed.amount) == ("Min payout is not reached", "EURUSD_otc", 10.0)
+    assert only(decoded[0], ev.FavoritesUpdated)[0].symbols == ("EURUSD_otc", "#AAPL_otc")
+    assert only(decoded[0], ev.SentimentUpdated)[0].values == (("EURUSD_otc", 63.0), ("#AAPL_otc", 41.0))
+
+
+def test_chart_period_is_the_page_timeframe_id():
+    from quantumflux.core.protocol import payloads
+
+    def charts(period: object) -> list:
+        return [{"chart_id": "c", "settings": f'{{"symbol": "X", "chartPeriod": {period}}}'}]
+
+    assert payloads.chart_choice(charts(6)) == PageChoice("X", 300)
+    assert payloads.chart_choice(charts(4)) == PageChoice("X", 60)
+    assert payloads.chart_choice(charts(0)) == PageChoice("X", 5)
+    assert payloads.chart_choice(charts(12)) == PageChoice("X", 86400)
+    assert payloads.chart_choice(charts(60)) is None  # not a timeframe id: no guess
+    assert payloads.chart_choice(charts('"abc"')) is None
+
+
+def test_asset_type_accepts_the_real_word_and_the_old_alias():
+    assert AssetType.parse("cryptocurrency") is AssetType.CRYPTO
+    assert AssetType.parse("crypto") is AssetType.CRYPTO
+    assert AssetType.parse("Cryptocurrency") is AssetType.CRYPTO
+    assert AssetType.CRYPTO.value == "cryptocurrency"
+    assert AssetType.parse("metals") is AssetType.OTHER

@@ -33,8 +33,9 @@ def test_offset_capture_is_corrected_to_true_utc(decode):
     assert [tick.time for tick in history.ticks] == [T0 - 2.5, T0 - 1.5, T0 - 0.5]
     ticks = [tick for event in only(events, ev.TicksReceived) for tick in event.ticks]
     assert [round(tick.time - (T0 + index), 6) for index, tick in enumerate(ticks)] == [-0.25] * 8
+    # deal times are true UTC on the wire: the tick offset is not applied to them
     (opened,) = only(events, ev.OrderOpened)
-    assert (opened.deal.open_time, opened.deal.close_time) == (T0 + 9, T0 + 69)
+    assert (opened.deal.open_time, opened.deal.close_time) == (T0 + 9.12, T0 + 69)
 
 
 def test_raw_times_when_correction_is_off(decode):
@@ -91,12 +92,24 @@ def test_held_history_is_released_after_hold_time_without_ticks():
 
 def test_flush_releases_held_events():
     decoder = Decoder()
+    history = {"asset": "X", "period": 60, "candles": [[T0 - 60, 1.0, 1.1, 1.2, 0.9]]}
+    assert decoder.feed(RawFrame(T0, "s", "in", 1, encode_event("updateHistoryNewFast", history))) == []
+    (released,) = decoder.flush()
+    assert released.candles[0].time == T0 - 60
+    assert decoder.flush() == []
+
+
+def test_deals_are_never_held_nor_shifted():
+    decoder = Decoder()
     deals = [{"id": "d", "asset": "X", "command": 0, "amount": 1, "openTimestamp": T0 - 60,
               "closeTimestamp": T0, "profit": -1, "closePrice": 1.0}]
-    assert decoder.feed(RawFrame(T0, "s", "in", 1, encode_event("updateClosedDeals", deals))) == []
-    (closed,) = decoder.flush()
+    (closed,) = decoder.feed(RawFrame(T0, "s", "in", 1, encode_event("updateClosedDeals", deals)))
     assert closed.deals[0].open_time == T0 - 60 and closed.deals[0].outcome.value == "loss"
-    assert decoder.flush() == []
+    for index in range(5):  # the broker clock runs 2 h ahead
+        decoder.feed(stream(T0 + 1 + index, T0 + 1 + index + 7200.1))
+    assert decoder.offset == 7200.0
+    (later,) = decoder.feed(RawFrame(T0 + 9, "s", "in", 1, encode_event("updateClosedDeals", deals)))
+    assert later.deals[0].open_time == T0 - 60 and decoder.flush() == []
 
 
 def test_ticks_release_held_events_corrected():
@@ -111,13 +124,17 @@ def test_ticks_release_held_events_corrected():
     assert out[2].ticks == (Tick("X", T0 + 0.2, 1.5),)
 
 
-def test_opened_order_is_a_clock_sample():
+def test_opened_order_is_not_a_clock_sample():
+    """A deal's UTC open time says nothing about the broker clock of the ticks that follow."""
     decoder = Decoder()
-    deal = {"id": "d", "asset": "X", "command": 1, "amount": 1, "openTimestamp": T0 + 7200,
-            "closeTimestamp": T0 + 7260, "requestId": 7}
+    deal = {"id": "d", "asset": "X", "command": 1, "amount": 1, "openTimestamp": T0, "openMs": 40,
+            "closeTimestamp": T0 + 60, "requestId": 7}
     out = decoder.feed(RawFrame(T0 + 0.1, "s", "in", 1, encode_event("successopenOrder", deal)))
-    assert [type(event).__name__ for event in out] == ["ServerOffsetMeasured", "OrderOpened"]
-    assert out[1].deal.open_time == T0 and out[1].deal.request_id == "7"
+    assert [type(event).__name__ for event in out] == ["OrderOpened"]
+    assert out[0].deal.open_time == T0 + 0.04 and out[0].deal.request_id == "7"
+    for index in range(5):
+        decoder.feed(stream(T0 + 1 + index, T0 + 1 + index + 7200.1))
+    assert decoder.offset == 7200.0  # decided by the ticks alone
 
 
 def test_synthetic_clocks_are_not_time_zones():

@@ -132,7 +132,7 @@ def test_unknown_events_are_counted_and_logged_once_per_minute(caplog):
 def test_ignored_events_are_counted_silently(caplog):
     decoder = Decoder()
     caplog.set_level(logging.DEBUG)
-    for name in ("chafor", "signals/update", "updateTime", "user_ready"):
+    for name in ("changeMarketSentiment", "updatePriceAlerts", "updateTime", "chat_room_list_update"):
         assert decoder.feed(RawFrame(T0, "s", "in", 1, encode_event(name, {"x": 1}))) == []
     decoder.feed(RawFrame(T0, "s", "out", 1, encode_event("ps")))
     decoder.feed(RawFrame(T0, "s", "out", 1, encode_event("subscribeSymbol", "EURUSD_otc")))

@@ -28,7 +28,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument("--session", default=None, help="the only session value accepted (default: any)")
     parser.add_argument("--min-expiry", type=int, default=5, help="shortest order expiry in seconds (default 5)")
     parser.add_argument("--clock-offset", type=float, default=0.0, metavar="HOURS",
-                        help="stamp every time on the wire this many hours ahead, like a server-local clock (default 0)")
+                        help="stamp tick and history times this many hours ahead, like the real broker's clock; "
+                             "deal times stay UTC (default 0)")
     parser.add_argument("--allow-remote", action="store_true", help="allow binding a non-loopback address")
     parser.set_defaults(func=run)
 

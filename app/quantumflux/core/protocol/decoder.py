@@ -8,8 +8,9 @@ most once per kind per minute. Events are routed with per-direction dispatch tab
 Repeated ticks (a second tab, a repeated frame, a reconnect) are dropped here, once, by one rule
 (``fresh.py``), so every consumer sees the same ticks; ``stats.duplicates`` counts them.
 
-Server time offset: broker timestamps are corrected to true UTC (see ``offset.py``). Until
-the offset is known, events that carry broker timestamps other than ticks (history, deals,
+Server time offset: broker-clock timestamps (ticks, history, history requests) are corrected to
+true UTC (see ``offset.py``); deal times are already UTC on the wire and are left alone. Until
+the offset is known, events that carry broker-clock timestamps other than ticks (history,
 history requests) are held back — at most until the first ticks arrive, 5 s of receive time
 pass, ``flush()`` or ``socket_closed()`` is called — then released corrected.
 """
@@ -49,10 +50,12 @@ _STREAM_PREFIX = '42["updateStream",'
 HOLD_SECONDS = 5.0
 #: Events that carry nothing the terminal needs; counted as ``ignored``, never logged.
 IGNORED_EVENTS = frozenset({
-    "ps", "subscribeSymbol", "unsubscribeSymbol", "subfor", "unsubfor", "signals/update",
-    "successsignals/stats", "signals/stats", "chafor", "updateTime", "user_ready", "chat_room_list",
-    "successfavorite/change", "favorite/change", "successindicator/load", "indicator/load",
-    "successprice-alert/load", "price-alert/load",
+    "ps", "subscribeSymbol", "unsubscribeSymbol", "unSubscribeSymbol", "subfor", "unsubfor", "signals/update",
+    "successsignals/stats", "signals/stats", "updateTime", "user_ready", "chat_room_list",
+    "chat_room_list_update", "successfavorite/change", "favorite/change", "favorite/get", "favorite/load",
+    "successfavorite/load", "successindicator/load", "indicator/load", "successprice-alert/load",
+    "price-alert/load", "closeOrder", "successupdateOpenedExpresses", "updatePriceAlerts",
+    "changeMarketSentiment", "updateIndicators", "ping-server", "copySignalOrder", "successcopySignalOrder",
 })
 
 Handler = Callable[[RawFrame, Any, str], list[Event]]
@@ -89,6 +92,7 @@ class Decoder(EventHandlers):
         self._ignored: Counter[str] = Counter()
         self._unpaired: Counter[str] = Counter()
         self._last_choice: dict[str, Any] = {}
+        self._page_chose: set[str] = set()  # sockets on which the page sent changeSymbol
         self._since_sample = 0
         self._fast_tick_events = 0
         self._incoming: dict[str, Handler] = {
@@ -105,6 +109,13 @@ class Decoder(EventHandlers):
             "updateClosedDeals": self._deals_closed,
             "successcloseOrder": self._close_order,
             "updateCharts": self._charts,
+            "successupdatePending": self._pending_list,
+            "successopenPendingOrder": self._pending_opened,
+            "failopenPendingOrder": self._pending_failed,
+            "successcancelPendingOrder": self._pending_cancelled,
+            "failcancelPendingOrder": self._pending_cancelled,
+            "updateFavorites": self._favorites,
+            "chafor": self._sentiment,
             "successauth": self._login_succeeded,
             "auth/success": self._login_succeeded,
             "NotAuthorized": self._login_rejected,
@@ -117,6 +128,8 @@ class Decoder(EventHandlers):
             "loadHistoryPeriod": self._history_request,
             "loadHistoryPeriodFast": self._history_request,
             "openOrder": self._open_order,
+            "openPendingOrder": self._pending_request,
+            "cancelPendingOrder": self._pending_cancel_request,
         }
 
     # ------------------------------------------------------------------ public API

@@ -15,7 +15,7 @@ import enum
 from dataclasses import dataclass, fields
 from typing import Any, Union
 
-from quantumflux.core.model import Asset, Balance, Candle, Deal, Direction, PageChoice, Tick
+from quantumflux.core.model import Asset, Balance, Candle, Deal, Direction, PageChoice, PendingOrder, Tick
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,12 +96,96 @@ class DealsOpened:
 
 @dataclass(frozen=True, slots=True)
 class DealsClosed:
-    """``updateClosedDeals`` or ``successcloseOrder`` (``profit`` is the total, only for the latter)."""
+    """``updateClosedDeals`` or ``successcloseOrder``.
+
+    ``returned`` (``successcloseOrder`` only, else None) is the broker's top-level ``profit``: the gross
+    amount the deals paid back to the balance (stake + win; 1.92 for a won 1.00 stake at 92 %, 0 for a
+    loss). Net profit is each deal's ``profit``.
+    """
 
     t_recv: float
     socket: str
     deals: tuple[Deal, ...]
-    profit: float | None
+    returned: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class PendingOrdersUpdated:
+    """``successupdatePending``: the account's pending orders (all of them, replacing the last list)."""
+
+    t_recv: float
+    socket: str
+    orders: tuple[PendingOrder, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PendingOrderOpened:
+    """``successopenPendingOrder``: the broker accepted a pending order (``order.ticket`` names it)."""
+
+    t_recv: float
+    socket: str
+    order: PendingOrder
+
+
+@dataclass(frozen=True, slots=True)
+class PendingOrderFailed:
+    """``failopenPendingOrder`` (``error``, and the asset/amount when given)."""
+
+    t_recv: float
+    socket: str
+    error: str
+    asset: str | None
+    amount: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class PendingOrderCancelled:
+    """``successcancelPendingOrder`` (``ok`` True) or ``failcancelPendingOrder`` (``ok`` False, ``error``)."""
+
+    t_recv: float
+    socket: str
+    ticket: str | None
+    ok: bool
+    error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PendingOrderRequested:
+    """Outgoing ``openPendingOrder`` (the user placed a pending order in the page)."""
+
+    t_recv: float
+    socket: str
+    order: PendingOrder
+
+
+@dataclass(frozen=True, slots=True)
+class PendingCancelRequested:
+    """Outgoing ``cancelPendingOrder``."""
+
+    t_recv: float
+    socket: str
+    ticket: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class FavoritesUpdated:
+    """``updateFavorites``: the page's favourite symbols, in the page's order."""
+
+    t_recv: float
+    socket: str
+    symbols: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SentimentUpdated:
+    """``chafor``: traders' sentiment per asset (``(asset, value)``, the share of calls in percent).
+
+    Not a payout: public clients name it market sentiment and the page asks for it with ``subfor``.
+    """
+
+    t_recv: float
+    socket: str
+    values: tuple[tuple[str, float], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,6 +308,14 @@ Event = Union[  # noqa: UP007 - a runtime alias usable with isinstance()
     OrderFailed,
     DealsOpened,
     DealsClosed,
+    PendingOrdersUpdated,
+    PendingOrderOpened,
+    PendingOrderFailed,
+    PendingOrderCancelled,
+    PendingOrderRequested,
+    PendingCancelRequested,
+    FavoritesUpdated,
+    SentimentUpdated,
     PageChoiceChanged,
     HistoryRequested,
     OrderRequested,

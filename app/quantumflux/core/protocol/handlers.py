@@ -13,6 +13,7 @@ from collections import Counter
 from typing import Any
 
 from quantumflux.core.model import Tick
+from quantumflux.core.protocol import payload_extras as extras
 from quantumflux.core.protocol import payloads
 from quantumflux.core.protocol.events import (
     AssetsUpdated,
@@ -20,6 +21,7 @@ from quantumflux.core.protocol.events import (
     DealsClosed,
     DealsOpened,
     Event,
+    FavoritesUpdated,
     HistoryReceived,
     HistoryRequested,
     LoginAttempted,
@@ -29,6 +31,13 @@ from quantumflux.core.protocol.events import (
     OrderOpened,
     OrderRequested,
     PageChoiceChanged,
+    PendingCancelRequested,
+    PendingOrderCancelled,
+    PendingOrderFailed,
+    PendingOrderOpened,
+    PendingOrderRequested,
+    PendingOrdersUpdated,
+    SentimentUpdated,
     TicksReceived,
 )
 from quantumflux.core.protocol.framing import RawFrame
@@ -51,6 +60,7 @@ class EventHandlers:
     _since_sample: int
     _ticks: int
     _last_choice: dict[str, Any]
+    _page_chose: set[str]
     _malformed_counts: Counter[str]
 
     def _timed(self, event: Event) -> list[Event]:  # provided by the Decoder
@@ -112,13 +122,11 @@ class EventHandlers:
     def _balance(self, frame: RawFrame, payload: Any, name: str) -> list[Event]:
         return [BalanceUpdated(frame.t, frame.socket, payloads.balance(payload))]
 
+    # Deal times are true UTC on the wire (not the broker clock of ticks and history; docs/protocol.md,
+    # "Time base"): deal events are neither held for the offset nor shifted by it.
+
     def _order_opened(self, frame: RawFrame, payload: Any, name: str) -> list[Event]:
-        deal = payloads.deal(payload, closed=False)
-        out: list[Event] = []
-        if not self._tracker.decided and deal.open_time is not None:
-            if self._tracker.observe(deal.open_time, frame.t):  # a deal opened now is a clock sample
-                out.extend(self._offset_changed(frame))
-        return out + self._timed(OrderOpened(frame.t, frame.socket, deal))
+        return [OrderOpened(frame.t, frame.socket, payloads.deal(payload, closed=False))]
 
     def _order_failed(self, frame: RawFrame, payload: Any, name: str) -> list[Event]:
         error, asset, amount = payloads.fail_order(payload)
@@ -127,21 +135,49 @@ class EventHandlers:
     def _deals_opened(self, frame: RawFrame, payload: Any, name: str) -> list[Event]:
         found, skipped = payloads.deals(payload, closed=False)
         self._skipped_rows(name, skipped, frame)
-        return self._timed(DealsOpened(frame.t, frame.socket, tuple(found)))
+        return [DealsOpened(frame.t, frame.socket, tuple(found))]
 
     def _deals_closed(self, frame: RawFrame, payload: Any, name: str) -> list[Event]:
         found, skipped = payloads.deals(payload, closed=True)
         self._skipped_rows(name, skipped, frame)
-        return self._timed(DealsClosed(frame.t, frame.socket, tuple(found), None))
+        return [DealsClosed(frame.t, frame.socket, tuple(found), None)]
 
     def _close_order(self, frame: RawFrame, payload: Any, name: str) -> list[Event]:
-        found, profit, skipped = payloads.close_order(payload)
+        found, returned, skipped = payloads.close_order(payload)
         self._skipped_rows(name, skipped, frame)
-        return self._timed(DealsClosed(frame.t, frame.socket, tuple(found), profit))
+        return [DealsClosed(frame.t, frame.socket, tuple(found), returned)]
+
+    def _pending_list(self, frame: RawFrame, payload: Any, name: str) -> list[Event]:
+        found, skipped = extras.pending_orders(payload)
+        self._skipped_rows(name, skipped, frame)
+        return [PendingOrdersUpdated(frame.t, frame.socket, tuple(found))]
+
+    def _pending_opened(self, frame: RawFrame, payload: Any, name: str) -> list[Event]:
+        return [PendingOrderOpened(frame.t, frame.socket, extras.pending_order(payload))]
+
+    def _pending_failed(self, frame: RawFrame, payload: Any, name: str) -> list[Event]:
+        error, asset, amount = payloads.fail_order(payload)
+        return [PendingOrderFailed(frame.t, frame.socket, error, asset, amount)]
+
+    def _pending_cancelled(self, frame: RawFrame, payload: Any, name: str) -> list[Event]:
+        ok = name.startswith("success")
+        error = None if ok else payloads.fail_order(payload)[0] if payload is not None else name
+        return [PendingOrderCancelled(frame.t, frame.socket, extras.ticket(payload), ok, error)]
+
+    def _favorites(self, frame: RawFrame, payload: Any, name: str) -> list[Event]:
+        return [FavoritesUpdated(frame.t, frame.socket, tuple(extras.favorites(payload)))]
+
+    def _sentiment(self, frame: RawFrame, payload: Any, name: str) -> list[Event]:
+        found, skipped = extras.sentiment(payload)
+        self._skipped_rows(name, skipped, frame)
+        return [SentimentUpdated(frame.t, frame.socket, tuple(found))] if found else []
 
     def _charts(self, frame: RawFrame, payload: Any, name: str) -> list[Event]:
+        """``updateCharts`` is the broker's saved chart layout: it names the page's choice only until the
+        page itself sends ``changeSymbol`` on that socket (the page's own action wins; the two can cross
+        on the wire at login)."""
         choice = payloads.chart_choice(payload)
-        if choice is None or self._last_choice.get(frame.socket) == choice:
+        if choice is None or self._last_choice.get(frame.socket) == choice or frame.socket in self._page_chose:
             return []
         self._last_choice[frame.socket] = choice
         return [PageChoiceChanged(frame.t, frame.socket, choice, "updateCharts")]
@@ -161,6 +197,7 @@ class EventHandlers:
     def _change_symbol(self, frame: RawFrame, payload: Any, name: str) -> list[Event]:
         choice = payloads.change_symbol(payload)
         self._last_choice[frame.socket] = choice
+        self._page_chose.add(frame.socket)
         return [PageChoiceChanged(frame.t, frame.socket, choice, "changeSymbol")]
 
     def _history_request(self, frame: RawFrame, payload: Any, name: str) -> list[Event]:
@@ -170,6 +207,12 @@ class EventHandlers:
     def _open_order(self, frame: RawFrame, payload: Any, name: str) -> list[Event]:
         asset, amount, direction, expiry, request_id, is_demo = payloads.open_order(payload)
         return [OrderRequested(frame.t, frame.socket, asset, amount, direction, expiry, request_id, is_demo)]
+
+    def _pending_request(self, frame: RawFrame, payload: Any, name: str) -> list[Event]:
+        return [PendingOrderRequested(frame.t, frame.socket, extras.pending_order(payload))]
+
+    def _pending_cancel_request(self, frame: RawFrame, payload: Any, name: str) -> list[Event]:
+        return [PendingCancelRequested(frame.t, frame.socket, extras.ticket(payload))]
 
     def _skipped_rows(self, name: str, skipped: int, frame: RawFrame) -> None:
         if skipped:

@@ -275,20 +275,40 @@ def deal(payload: Any, closed: bool) -> Deal:
 
 
 def _deal_time(data: dict[str, Any], stamp_key: str, ms_key: str, text_key: str) -> float | None:
+    """A deal time in float seconds: ``openTimestamp`` (whole seconds) plus ``openMs`` (its millisecond part).
+
+    Real deals carry ``openTimestamp``/``closeTimestamp`` in whole seconds and ``openMs``/``closeMs`` as the
+    0–999 millisecond part of the same instant (published payloads); a millisecond timestamp in either
+    field (above 1e12) is read as such; without a number the ``openTime``/``closeTime`` string (UTC) is used.
+    """
+    ms = data.get(ms_key)
+    ms = ms if isinstance(ms, _NUMBER) and not isinstance(ms, bool) and ms == ms else None
     value = data.get(stamp_key)
     if isinstance(value, _NUMBER) and not isinstance(value, bool) and 0 < value < float("inf"):
-        return value / 1000.0 if value > 1e12 else float(value)
-    value = data.get(ms_key)  # only a full millisecond timestamp (some versions send just the ms part)
-    if isinstance(value, _NUMBER) and not isinstance(value, bool) and 1e12 < value < float("inf"):
-        return value / 1000.0
+        if value > 1e12:
+            return value / 1000.0
+        seconds_value = float(value)
+        if ms is not None and 0 <= ms < 1000 and seconds_value.is_integer():
+            return seconds_value + int(ms) / 1000.0
+        return seconds_value
+    if ms is not None and 1e12 < ms < float("inf"):  # a full millisecond timestamp (older clients)
+        return ms / 1000.0
     text = data.get(text_key)
     if isinstance(text, str) and text:
-        try:
-            parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-        return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).timestamp()
+        parsed = _utc_text(text)
+        if parsed is not None:
+            ms_part = int(ms) / 1000.0 if ms is not None and 0 <= ms < 1000 else 0.0
+            return parsed + ms_part
     return None
+
+
+def _utc_text(text: str) -> float | None:
+    """``2025-03-21 19:03:25`` (the broker's UTC strings) or ISO text → Unix seconds; None when unreadable."""
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).timestamp()
 
 
 def deals(payload: Any, closed: bool) -> tuple[list[Deal], int]:
@@ -306,7 +326,12 @@ def deals(payload: Any, closed: bool) -> tuple[list[Deal], int]:
 
 
 def close_order(payload: Any) -> tuple[list[Deal], float | None, int]:
-    """``successcloseOrder``: ``{"profit": total, "deals": [...]}``."""
+    """``successcloseOrder``: ``{"profit": returned, "deals": [...]}``.
+
+    The top-level ``profit`` is the gross amount the closed deals returned to the balance (stake plus win:
+    1.92 for a won 1.00 stake at 92 %, 0 for a loss), not the net profit; net profit is each deal's
+    ``profit``. Returns ``(deals, returned, skipped_rows)``.
+    """
     data = require_dict(payload, "successcloseOrder payload is not an object")
     found, skipped = deals(data.get("deals") or [], closed=True)
     return found, _optional_number(data.get("profit")), skipped
@@ -334,8 +359,27 @@ def change_symbol(payload: Any) -> PageChoice:
     return PageChoice(asset, period)
 
 
+#: ``updateCharts`` ``chartPeriod`` is the page's timeframe *id*, not seconds (a public capture shows
+#: ``chartPeriod: 6`` beside ``changeSymbol`` period 300). Id → seconds, from the page's own table as
+#: published by lordralinc/pocket_option (reverse/emit_events.md, "Period mapping"); see docs/protocol.md.
+CHART_PERIOD_SECONDS: dict[int, int] = {
+    15: 1, 0: 5, 1: 10, 2: 15, 3: 30, 4: 60, 13: 120, 14: 180, 6: 300, 7: 600, 8: 900, 9: 1800, 10: 3600,
+    11: 14400, 12: 86400,
+}
+
+
+def chart_period_seconds(value: Any) -> int | None:
+    """The candle period in seconds for a ``chartPeriod`` id; None for an id not in the page's table."""
+    if isinstance(value, bool):
+        return None
+    number = _optional_number(value)
+    if number is None or not float(number).is_integer():
+        return None
+    return CHART_PERIOD_SECONDS.get(int(number))
+
+
 def chart_choice(payload: Any) -> PageChoice | None:
-    """``updateCharts``: the first chart whose settings JSON string holds symbol and chartPeriod."""
+    """``updateCharts``: the first chart whose settings JSON string holds ``symbol`` and a known ``chartPeriod`` id."""
     charts = payload if isinstance(payload, list) else [payload]
     for chart in charts:
         if not isinstance(chart, dict):
@@ -349,8 +393,8 @@ def chart_choice(payload: Any) -> PageChoice | None:
         if not isinstance(settings, dict):
             continue
         asset = settings.get("symbol")
-        period = _optional_int(settings.get("chartPeriod"))
-        if isinstance(asset, str) and asset and period and period > 0:
+        period = chart_period_seconds(settings.get("chartPeriod"))
+        if isinstance(asset, str) and asset and period:
             return PageChoice(asset, period)
     return None
 
@@ -406,3 +450,4 @@ def rejection(payload: Any, event: str) -> str:
             if isinstance(payload.get(key), str):
                 return payload[key]
     return event
+

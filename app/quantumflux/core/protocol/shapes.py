@@ -11,15 +11,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from quantumflux.core.model import Deal, Tick
-from quantumflux.core.protocol.events import (
-    DealsClosed,
-    DealsOpened,
-    Event,
-    HistoryReceived,
-    HistoryRequested,
-    OrderOpened,
-)
+from quantumflux.core.model import Tick
+from quantumflux.core.protocol.events import Event, HistoryReceived, HistoryRequested
 
 _NUMBER = (int, float)
 
@@ -94,7 +87,11 @@ def substitute_placeholders(template: Any, attachments: list[Any]) -> Any:
 
 
 def shift_times(event: Event, offset: float) -> Event:
-    """The event with ``offset`` subtracted from its broker timestamps (itself when offset is 0)."""
+    """The event with ``offset`` subtracted from its broker-clock timestamps (itself when offset is 0).
+
+    Only history and history requests carry broker-clock times here (ticks are corrected on the hot
+    path); deal times are true UTC on the wire and are never shifted.
+    """
     if not offset:
         return event
     if isinstance(event, HistoryReceived):
@@ -103,18 +100,7 @@ def shift_times(event: Event, offset: float) -> Event:
             ticks=tuple(Tick(tick.asset, tick.time - offset, tick.price) for tick in event.ticks),
             candles=tuple(replace(candle, time=candle.time - offset) for candle in event.candles),
         )
-    if isinstance(event, OrderOpened):
-        return replace(event, deal=_shift_deal(event.deal, offset))
-    if isinstance(event, DealsOpened | DealsClosed):
-        return replace(event, deals=tuple(_shift_deal(deal, offset) for deal in event.deals))
     if isinstance(event, HistoryRequested) and event.time is not None:
         return replace(event, time=event.time - offset)
     return event
 
-
-def _shift_deal(deal: Deal, offset: float) -> Deal:
-    return replace(
-        deal,
-        open_time=None if deal.open_time is None else deal.open_time - offset,
-        close_time=None if deal.close_time is None else deal.close_time - offset,
-    )
