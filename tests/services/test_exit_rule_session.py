@@ -123,6 +123,7 @@ def sessions(tmp_path_factory: pytest.TempPathFactory) -> Any:
             journals.append(journal)
             client = WireClient(broker.ws_url)
             client.login()
+            client.subscribe(*assets)  # the broker streams only what a client shows (up to four assets)
             threads.append(threading.Thread(target=_run, args=(session, client, time.time() + RUN_SECONDS)))
         for thread in threads:
             thread.start()
