@@ -11,7 +11,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, field_validator
 
 from quantumflux.core.model import Timeframe
-from quantumflux.services.trading_result import parse_amount, parse_expiry
+from quantumflux.core.orders import parse_amount, parse_expiry
 
 
 def _timeframe(value: str | None) -> str | None:

@@ -13,18 +13,14 @@ from typing import Any
 from quantumflux.api.stream import StreamHub
 from quantumflux.core.model import Timeframe
 from quantumflux.core.protocol import events as ev
-from quantumflux.services.serialize import candle_dict
+from quantumflux.services.facade import QuantumFluxService
 
 #: The name the stream takes closed candles under (the terminal's chart takes them under its own).
 CONSUMER = "api-stream"
 
 
-def _closed_and_forming(view: Any) -> tuple[list[Any], Any]:
-    return view.take_closed(CONSUMER), view.forming()
-
-
 class StreamBridge:
-    def __init__(self, service: Any, hub: StreamHub) -> None:
+    def __init__(self, service: QuantumFluxService, hub: StreamHub) -> None:
         self._service = service
         self._hub = hub
         self._watched: set[tuple[str, int]] = set()
@@ -36,7 +32,7 @@ class StreamBridge:
         for series in filter(None, map(_candle_series, topics)):
             with self._lock:
                 self._watched.add(series)
-            self._service.market.read(lambda state, s=series: state.view_for(*s).take_closed(CONSUMER))
+            self._service.take_candles(*series, CONSUMER)  # from now on: what closed before is not news
 
     def prune(self, topics: set[str]) -> None:
         """Stop computing candle series that no topic in ``topics`` (every subscriber's) asks for."""
@@ -75,13 +71,12 @@ class StreamBridge:
         with self._lock:
             watched = [w for w in self._watched if w[0] in assets]
         for asset, seconds in watched:
-            closed, forming = self._service.market.read(
-                lambda state, a=asset, s=seconds: _closed_and_forming(state.view_for(a, s)))
+            closed, forming = self._service.take_candles(asset, seconds, CONSUMER)
             topic = f"candles:{asset}:{Timeframe(seconds)}"
             for candle in closed:
-                self._hub.publish(topic, {"closed": candle_dict(candle)})
+                self._hub.publish(topic, {"closed": candle})
             if forming is not None:
-                self._hub.publish(topic, {"forming": candle_dict(forming)})
+                self._hub.publish(topic, {"forming": forming})
 
 
 def _candle_series(topic: str) -> tuple[str, int] | None:

@@ -14,6 +14,7 @@ from typing import Any
 
 from quantumflux.browser.page import PageError, SelectorError, TradingPage, parse_number, text_of
 from quantumflux.core.model import Direction
+from quantumflux.core.orders import parse_clock
 
 _BUTTONS = {Direction.CALL: "call_button", Direction.PUT: "put_button"}
 
@@ -29,17 +30,6 @@ class PanelState:
 def clock_text(seconds: int) -> str:
     """``HH:MM:SS`` as the page shows an expiry."""
     return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
-
-
-def parse_clock(text: str) -> int | None:
-    """``00:01:30`` → 90; None when not a clock."""
-    parts = text.strip().split(":")
-    if not parts or not all(part.strip().isdigit() for part in parts):
-        return None
-    total = 0
-    for part in parts:
-        total = total * 60 + int(part)
-    return total
 
 
 def panel_state(page: TradingPage) -> PanelState:

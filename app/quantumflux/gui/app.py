@@ -13,13 +13,10 @@ from typing import TYPE_CHECKING, Any
 from quantumflux.config import Settings, user_data_dir
 from quantumflux.gui.controller import Notice, TerminalController
 from quantumflux.gui.window import TerminalWindow
-from quantumflux.services.application import Application
-from quantumflux.services.market_state import MarketState
-from quantumflux.services.terminal_session import TerminalSession
+from quantumflux.services.application import Application, MarketState, TerminalSession
 
 if TYPE_CHECKING:
     from quantumflux.services.facade import QuantumFluxService
-    from quantumflux.services.trading import TradingSession
 
 _tuned = False
 
@@ -89,10 +86,6 @@ class Terminal:
     @property
     def session(self) -> TerminalSession:
         return self.source
-
-    @property
-    def trading(self) -> TradingSession | None:
-        return self.app.trading
 
     def start(self) -> Terminal:
         try:

@@ -21,8 +21,7 @@ from quantumflux.core.model import Asset, Direction, Timeframe
 from quantumflux.core.source import SourceState
 from quantumflux.gui.pump import EventPump
 from quantumflux.gui.window import TerminalWindow
-from quantumflux.services.live_market import LiveMarket
-from quantumflux.services.market_state import Changes, MarketState
+from quantumflux.services.application import Changes, LiveMarket, MarketState
 
 log = logging.getLogger(__name__)
 

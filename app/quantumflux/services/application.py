@@ -28,10 +28,12 @@ from typing import TYPE_CHECKING, Any, Protocol
 from quantumflux.config import Settings
 from quantumflux.core.risk import RiskGuard, RiskLimits
 from quantumflux.core.strategies import StrategyRegistry
+from quantumflux.services.collector import CollectorError, NoBrowserError, NoSocketError, NotLoggedInError
 from quantumflux.services.jobs import JobBoard
 from quantumflux.services.live_market import LiveMarket
-from quantumflux.services.market_state import MarketState
+from quantumflux.services.market_state import Changes, MarketState
 from quantumflux.services.stored_history import StoredHistory
+from quantumflux.services.terminal_session import TerminalSession
 
 if TYPE_CHECKING:
     from quantumflux.services.capture_hub import CaptureHub
@@ -40,6 +42,10 @@ if TYPE_CHECKING:
     from quantumflux.services.strategy_runner import StrategyRunner
     from quantumflux.services.trading import TradingSession
     from quantumflux.storage.journal import TradeJournal
+
+#: The application's public face: what the terminal, the API and the CLI may use (import-linter checks it).
+__all__ = ["Application", "Changes", "CollectorError", "LiveMarket", "LiveSource", "MarketState", "NoBrowserError",
+           "NoSocketError", "NotLoggedInError", "TerminalSession"]
 
 log = logging.getLogger(__name__)
 
@@ -149,7 +155,6 @@ class Application:
         broker in a headless Chromium with ``demo``): capture, market, collector; with ``trading`` also the
         trading session, the journal and the strategy runner. Raises what the source raises (no browser …)."""
         from quantumflux.services.collector_control import CollectorControl
-        from quantumflux.services.terminal_session import TerminalSession
 
         with self._lock:
             if self.hub is not None:
@@ -183,6 +188,15 @@ class Application:
         self.runner = StrategyRunner(hub, self.journal, self.guard, executor=self.trading, clock=self.clock,
                                      registry=self.registry, allow_real=self.allow_real,
                                      history=self.market.closed_candles).start()
+
+    def wait_for_login(self, timeout: float) -> None:
+        """Block until a tab's PocketOption socket is logged in (login seen, or ticks flowing); raises
+        :class:`NotLoggedInError` (the broker refused the page's login) or :class:`NoSocketError`."""
+        from quantumflux.services.collector import wait_for_broker_socket
+
+        if self.hub is None:
+            raise NoSocketError("the application is not connected to a browser")
+        wait_for_broker_socket(self.hub, timeout)
 
     def status(self) -> dict[str, str]:
         """Short strings for a status line (browser, demo)."""

@@ -35,11 +35,17 @@ from quantumflux.services.collector import (
     CollectorOptions,
     CollectorStatus,
     NoBrowserError,
+    NoSocketError,
+    NotLoggedInError,
     wait_for_broker_socket,
 )
 from quantumflux.storage.csv_store import ensure_writable
 from quantumflux.storage.files import StoreNotWritableError
 from quantumflux.storage.history_store import HistoryStore
+
+#: The headless collection's public face (``quantumflux collect`` uses these; import-linter checks it).
+__all__ = ["BrowserSource", "CollectConfig", "CollectorError", "CollectorOptions", "CollectorSession",
+           "CollectorStatus", "NoBrowserError", "NoSocketError", "NotLoggedInError", "NotWritableError"]
 
 log = logging.getLogger(__name__)
 

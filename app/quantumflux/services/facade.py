@@ -10,65 +10,57 @@ the CSV store (``source`` says which). Errors a caller can act on are raised as
 from __future__ import annotations
 
 import dataclasses
-import logging
-import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from quantumflux import __version__
 from quantumflux.core.candles import CandleArrays
 from quantumflux.core.model import Candle, Timeframe
-from quantumflux.services.jobs import Job, JobBoard
+from quantumflux.services.facade_backtests import BacktestOperations
+from quantumflux.services.facade_base import ServiceError, timeframe_of
+from quantumflux.services.facade_live import LiveOperations
+from quantumflux.services.jobs import JobBoard
 from quantumflux.services.market_state import MarketState
-from quantumflux.services.serialize import CandleJsonCache, finite, plain, signal_dict
+from quantumflux.services.serialize import CandleJsonCache, candle_dict, finite, plain, signal_dict
 from quantumflux.storage.journal import OPEN_STATUSES
 
 if TYPE_CHECKING:
     from quantumflux.services.application import Application
-    from quantumflux.services.strategy_runner import StrategyRunner
-    from quantumflux.services.trading import TradingSession
-    from quantumflux.storage.journal import TradeJournal
-
-T = TypeVar("T")
-
-log = logging.getLogger(__name__)
 
 
-class ServiceError(Exception):
-    """A failure the caller can act on; ``status`` follows HTTP (400 bad input, 404 unknown, 409 not possible in the current state)."""
-
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.status = status
+__all__ = ["QuantumFluxService", "ServiceError", "timeframe_of"]
 
 
-def timeframe_of(text: str | int | Timeframe, what: str = "timeframe") -> Timeframe:
-    """A timeframe from user input; a bad one is a 400 naming ``what``."""
-    try:
-        return Timeframe.parse(text)
-    except ValueError as exc:
-        raise ServiceError(f"{what}: {exc}") from exc
-
-
-class QuantumFluxService:
+class QuantumFluxService(LiveOperations, BacktestOperations):
     """The operations of one :class:`~quantumflux.services.application.Application`, for every face.
 
     Reads answer from the application's live market when it is connected, else from the CSV store
-    (``source`` says which); trading, strategies and the collector need a connected application.
+    (``source`` says which); trading, strategies and the collector need a connected application
+    (:class:`~quantumflux.services.facade_live.LiveOperations`); backtests run as jobs
+    (:class:`~quantumflux.services.facade_backtests.BacktestOperations`).
     """
 
     def __init__(self, app: Application) -> None:
-        self.app = app
-        self.settings = app.settings
-        self.market = app.market
+        super().__init__(app)
         self._candle_json = CandleJsonCache()
 
     def add_listener(self, callback: Callable[[Any], None]) -> None:
         """Also deliver every live item (decoded events) to ``callback`` (e.g. the API's stream hub)."""
         self.app.add_listener(callback)
+
+    def take_candles(self, asset: str, seconds: int, consumer: str) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+        """The candles of ``asset`` at ``seconds`` closed since ``consumer`` last asked (all since it first
+        watched) and the forming one, as JSON-ready dicts (the API's candle stream)."""
+
+        def take(state: MarketState) -> tuple[list[Candle], Candle | None]:
+            view = state.view_for(asset, seconds)
+            return view.take_closed(consumer), view.forming()
+
+        closed, forming = self.market.read(take)
+        return [candle_dict(c) for c in closed], candle_dict(forming) if forming is not None else None
 
     def close(self) -> None:
         """Close the application (a face that built it owns it)."""
@@ -78,7 +70,6 @@ class QuantumFluxService:
     def jobs(self) -> JobBoard:
         return self.app.jobs
 
-    # ----------------------------------------------------------------- reads
     def health(self) -> dict[str, Any]:
         return {"status": "ok", "version": __version__}
 
@@ -99,6 +90,22 @@ class QuantumFluxService:
         collector = self.app.collector.status() if self.app.collector is not None else None
         live["collector"] = dataclasses.asdict(collector) if collector is not None else None
         return live
+
+    def replay(self, capture: str | Path, output: str | Path | None = None, timeframe: str | int = "1m") -> dict[str, Any]:
+        """Replay a recorded capture (``.jsonl``) through the decoder into the CSV layout under ``output``
+        (default: the data folder's output); the summary of what was written and skipped."""
+        from quantumflux.services.replay import replay_capture
+        from quantumflux.storage.files import StoreNotWritableError
+
+        tf = timeframe_of(timeframe)
+        target = Path(output) if output else self.settings.output_dir
+        try:
+            summary = replay_capture(Path(capture), target, tf)
+        except FileNotFoundError as exc:
+            raise ServiceError(str(exc)) from exc
+        except StoreNotWritableError as exc:
+            raise ServiceError(str(exc), 507) from exc
+        return {"output": str(target), **summary.as_dict(), "lines": summary.lines()}
 
     def assets(self) -> list[dict[str, Any]]:
         live = self.market.read(lambda state: list(state.assets.values()))
@@ -241,296 +248,3 @@ class QuantumFluxService:
             rows.append(report)
         live = [] if self.app.runner is None else self.app.runner.performance()
         return plain({"all": journal.performance(), "strategies": rows, "live_strategies": live})
-
-    def _data_path(self, data: str | Path) -> Path:
-        """A data folder or CSV file named by a caller."""
-        return Path(data).expanduser()
-
-    # ------------------------------------------------------------------ jobs
-    def job(self, job_id: str) -> Job:
-        job = self.jobs.get(job_id)
-        if job is None:
-            raise ServiceError(f"no job {job_id!r}", 404)
-        return job
-
-    def start_backtest(self, *, asset: str, strategy: str, timeframe: str = "1m", params: dict | None = None,
-                       expiry: str | int | None = None, payout: float = 92.0, stake: float = 1.0,
-                       data: str | None = None, walk_forward: int | None = None) -> Job:
-        from quantumflux.services.backtest_reports import backtest_report
-        from quantumflux.services.backtesting import StrategySpec, run_one
-
-        spec = StrategySpec(strategy, params or {})
-        config = self._backtest_config([spec], timeframe, expiry, payout=payout, stake=stake)
-        arrays, warnings = self._arrays_for(asset, timeframe, data)
-        bounds = self._bounds(arrays, walk_forward)
-
-        def work(progress: Callable[[int, int], None]) -> dict[str, Any]:
-            progress(0, 1)
-            result = run_one(arrays, spec, config, self.app.strategy_dirs)
-            return {**plain(backtest_report(result, bounds)), "data_warnings": warnings}
-
-        return self.jobs.submit("backtest", work)
-
-    def start_abtest(self, *, asset: str, strategies: list[str], timeframe: str = "1m",
-                     expiry: str | int | None = None, payout: float = 92.0, data: str | None = None,
-                     walk_forward: int | None = None) -> Job:
-        from quantumflux.services.backtesting import StrategySpec, ab_test
-
-        if len(strategies) < 2:
-            raise ServiceError("an A/B test needs at least two strategies")
-        try:
-            specs = [StrategySpec.parse(s) for s in strategies]
-        except ValueError as exc:
-            raise ServiceError(str(exc)) from exc
-        config = self._backtest_config(specs, timeframe, expiry, payout=payout)
-        arrays, warnings = self._arrays_for(asset, timeframe, data)
-        bounds = self._bounds(arrays, walk_forward)
-
-        def work(progress: Callable[[int, int], None]) -> Any:
-            from quantumflux.services.backtest_reports import ab_report
-
-            results, comparisons = ab_test(arrays, specs, config, self.app.strategy_dirs, progress=progress)
-            return {**plain(ab_report(results, comparisons, bounds)), "data_warnings": warnings}
-
-        return self.jobs.submit("abtest", work)
-
-    @staticmethod
-    def _bounds(arrays: CandleArrays, walk_forward: int | None) -> Any:
-        from quantumflux.services.backtest_reports import bounds_for
-
-        try:
-            return bounds_for(arrays, walk_forward)
-        except ValueError as exc:
-            raise ServiceError(str(exc)) from exc
-
-    def _arrays_for(self, asset: str, timeframe: str | int, data: str | None) -> tuple[CandleArrays, list[str]]:
-        """Candles to backtest on and the loader's warnings (``data_warnings``): from ``data`` (confined to the
-        data root and the configured folders; impossible prices are a 422), else the live/stored candles."""
-        if data:
-            from quantumflux.services.data_paths import DataPathError, confine_data_path
-
-            try:
-                path = confine_data_path(self.settings, data)
-            except DataPathError as exc:
-                raise ServiceError(str(exc), 403) from exc
-            return self._load(asset, timeframe_of(timeframe), path)
-        arrays, _, _ = self._view(asset, timeframe)
-        return arrays, []
-
-    def _load(self, asset: str, tf: Timeframe, data: str | Path) -> tuple[CandleArrays, list[str]]:
-        """``asset``'s candles at ``tf`` from a data folder or CSV file and the loader's warnings (404 when there
-        are none, 422 for prices the backtest refuses)."""
-        from quantumflux.services.backtesting import BadDataError, load_arrays
-
-        try:
-            arrays, info = load_arrays(self._data_path(data), asset, str(tf))
-        except BadDataError as exc:
-            raise ServiceError(str(exc), 422) from exc
-        except (OSError, ValueError) as exc:
-            raise ServiceError(str(exc), 404) from exc
-        return arrays, info["warnings"]
-
-    # -------------------------------------------------------------- collector
-    def _connected(self, what: str) -> Application:
-        if not self.app.connected:
-            raise ServiceError(f"{what} needs a live capture: start against a browser (or with --demo)", 409)
-        return self.app
-
-    def start_collector(self, timeframes: tuple[str, ...] = ("1m",), assets: list[str] | None = None) -> dict[str, Any]:
-        collector = self._connected("the collector").collector
-        assert collector is not None
-        try:
-            collector.start(timeframes, assets)
-        except ValueError as exc:
-            raise ServiceError(str(exc)) from exc
-        except OSError as exc:  # the data directory is not writable
-            raise ServiceError(f"cannot write the data files: {exc}", 409) from exc
-        return {"running": True}
-
-    def stop_collector(self) -> dict[str, Any]:
-        if self.app.collector is not None:
-            self.app.collector.stop()
-        return {"running": False}
-
-    # ---------------------------------------------------------------- trading
-    def require_trading(self) -> TradingSession:
-        """The one page-automation trading session of the application."""
-        trading = self._connected("trading").trading
-        if trading is None:
-            raise ServiceError("trading is not available in this session (read-only connection)", 409)
-        return trading
-
-    def _page_call(self, call: Callable[[TradingSession], T]) -> T:
-        from quantumflux.services.trading import PAGE_ERRORS
-
-        trading = self.require_trading()
-        try:
-            with trading.page_lock:  # one page action at a time: an order in progress is never disturbed
-                return call(trading)
-        except PAGE_ERRORS as exc:
-            raise ServiceError(f"the trading page did not answer: {exc}", 409) from exc
-
-    def place_trade(self, *, client_id: str, asset: str, direction: str, amount: float, expiry: str | int = "60s",
-                    real: bool = False, dry_run: bool = False, source: str = "api",
-                    wait: float | None = None) -> dict[str, Any]:
-        """One order through the application's trading session (its page lock queues concurrent orders);
-        ``wait`` seconds for the result (outcome and profit) when given."""
-        from quantumflux.storage.journal import AWAITING_RESULT, JournalError
-
-        try:
-            result = self._page_call(lambda t: t.place(asset, direction, amount, expiry, source=source,
-                                                       client_id=client_id, real=real, dry_run=dry_run))
-            if wait is not None and result.status in AWAITING_RESULT:
-                result = self.require_trading().wait_result(result.client_id, timeout=wait)
-        except ValueError as exc:  # a bad direction, amount or expiry
-            raise ServiceError(str(exc)) from exc
-        except JournalError as exc:
-            raise ServiceError(f"the trade journal: {exc}", 409) from exc
-        return result.to_dict()
-
-    def journal(self) -> TradeJournal:
-        """The application's trade journal (for exports)."""
-        return self.app.journal
-
-    def profile(self, mask: bool = True) -> dict[str, Any]:
-        from quantumflux.browser.page_actions import read_profile
-
-        return self._page_call(lambda t: read_profile(t.page).to_dict(mask=mask))
-
-    def favorites(self, *, add: list[str] | tuple[str, ...] = (), remove: list[str] | tuple[str, ...] = (),
-                  select: str | None = None, min_payout: float | None = None) -> dict[str, Any]:
-        """The page's favorites (payout, open) after adding/removing some and selecting by payout."""
-        from quantumflux.browser import page_actions
-
-        if min_payout is not None and not 0 <= min_payout <= 1000:
-            raise ServiceError(f"min_payout must be a percentage, got {min_payout}")
-        if select not in (None, "first", "last", "all"):
-            raise ServiceError(f"select must be first, last or all, got {select!r}")
-
-        def work(t: TradingSession) -> dict[str, Any]:
-            changed = [a for a in add if page_actions.set_favorite(t.page, a, True)]
-            changed += [a for a in remove if page_actions.set_favorite(t.page, a, False)]
-            selected = page_actions.select_favorites(t.page, min_payout or 0.0, select) if select else []
-            rows = page_actions.favorites(t.page)
-            listed = [r for r in rows if min_payout is None or (r.payout is not None and r.payout >= min_payout)]
-            return {"favorites": [dataclasses.asdict(r) for r in listed], "changed": changed,
-                    "selected": [r.symbol for r in selected],
-                    "current": next((r.symbol for r in rows if r.current), None)}
-
-        return self._page_call(work)
-
-    def show_asset(self, symbol: str, period: str | int | None = None) -> dict[str, Any]:
-        """Make the page show ``symbol`` (and the chart ``period``); what it shows afterwards."""
-        from quantumflux.browser import page_actions
-
-        seconds = timeframe_of(period, "period").seconds if period is not None else None
-
-        def work(t: TradingSession) -> dict[str, Any]:
-            known = t.view.asset(symbol)
-            row = page_actions.find_asset(t.page, known.symbol if known else symbol, known.label if known else None)
-            if row is None:
-                raise ServiceError(f"asset {symbol!r} is not in the page's asset list", 404)
-            before = self.market.read(lambda state: state.page_choice)
-            t.switch_page(row.symbol, seconds)
-            label = page_actions.current_asset_label(t.page)
-            shown = known.symbol if known else self._page_symbol(label, before) or row.symbol
-            return {"asset": shown, "label": label, "period": page_actions.current_period(t.page)}
-
-        return self._page_call(work)
-
-    def _page_symbol(self, label: str, before: Any, wait: float = 3.0) -> str | None:
-        """The broker's symbol of the asset the page shows: the page lists labels only, but names the symbol in
-        the ``changeSymbol`` it sends when it switches (or the broker's asset list has the label)."""
-        from quantumflux.services.trading_events import asset_key
-
-        def read(state: MarketState) -> str | None:
-            choice = state.page_choice
-            if choice is not None and (choice != before or asset_key(choice.asset) == asset_key(label)):
-                return choice.asset
-            return next((a.symbol for a in state.assets.values() if asset_key(a.label) == asset_key(label)), None)
-
-        deadline = time.monotonic() + wait
-        while (found := self.market.read(read)) is None and time.monotonic() < deadline:
-            time.sleep(0.05)
-        return found
-
-    def doctor(self) -> dict[str, Any]:
-        """Every selector of the selectors file checked on the live page."""
-        from quantumflux.browser.doctor import broken, check_selectors
-
-        checks = self._page_call(lambda t: check_selectors(t.page))
-        names = broken(checks)
-        return {"ok": not names, "broken": names, "fallback": [c.name for c in checks if c.status == "fallback"],
-                "checks": [c.to_dict() for c in checks]}
-
-    def session(self, sample: float = 0.0, refresh: bool = False) -> dict[str, Any]:
-        """The trading session as the page shows it and as the broker's events say, with warnings.
-
-        ``refresh`` reloads the page first so the broker sends balance and deals again; otherwise up
-        to ``sample`` seconds are given for the broker's balance and open deals to arrive."""
-        from quantumflux.services.session_monitor import SessionMonitor
-
-        def work(t: TradingSession) -> dict[str, Any]:
-            view = t.view
-            if refresh:
-                since = time.time()  # capture events carry wall-clock receive times
-                t.page.reload()
-                view.wait_for_lists(since, max(sample, 10.0))
-            elif sample > 0:
-                with view.changed:
-                    view.changed.wait_for(lambda: bool(view.balances) and view.open_deals is not None, sample)
-            return SessionMonitor(t.page, view, self.app.hub).snapshot().to_dict()
-
-        return self._page_call(work)
-
-    # ------------------------------------------------------------- strategies
-    def _require_runner(self) -> StrategyRunner:
-        runner = self._connected("running strategies").runner
-        if runner is None:
-            raise ServiceError("strategies are not available in this session (read-only connection)", 409)
-        return runner
-
-    def enable_strategy(self, name: str, *, assets: list[str], timeframe: str = "1m", expiry: str | None = None,
-                        mode: str = "paper", params: dict[str, Any] | None = None, stake: float = 1.0,
-                        label: str | None = None) -> dict[str, Any]:
-        runner = self._require_runner()
-        try:
-            status = runner.enable(name, params or {}, assets, timeframe,
-                                   timeframe_of(expiry, "expiry").seconds if expiry else None, mode, stake=stake,
-                                   label=label)
-        except KeyError as exc:
-            raise ServiceError(f"unknown strategy {name!r}", 404) from exc
-        except ValueError as exc:
-            raise ServiceError(str(exc)) from exc
-        return status.to_dict()
-
-    def disable_strategy(self, label: str) -> dict[str, Any]:
-        if not self._require_runner().disable(label):
-            raise ServiceError(f"no running strategy {label!r}", 404)
-        return {"label": label, "running": False}
-
-    def running_strategies(self) -> list[dict[str, Any]]:
-        runner = self.app.runner
-        return [] if runner is None else [s.to_dict() for s in runner.status()]
-
-    def _backtest_config(self, specs: list[Any], timeframe: str | int, expiry: str | int | None,
-                         **options: float) -> Any:
-        """The run's config once its timeframe, expiry and strategies are known good (ServiceError otherwise)."""
-        from quantumflux.core.backtest import BacktestConfig
-
-        tf = timeframe_of(timeframe).seconds
-        try:
-            config = BacktestConfig(timeframe=tf, expiry=timeframe_of(expiry, "expiry").seconds if expiry else tf,
-                                    **options)
-        except ValueError as exc:
-            raise ServiceError(str(exc)) from exc
-        registry = self.app.registry
-        for spec in specs:  # a wrong name or parameter is the caller's mistake, not a failed job
-            try:
-                registry.create(spec.name, dict(spec.params))
-            except KeyError as exc:
-                raise ServiceError(f"unknown strategy {spec.name!r}; known: {', '.join(registry.names())}",
-                                   404) from exc
-            except ValueError as exc:
-                raise ServiceError(str(exc)) from exc
-        return config

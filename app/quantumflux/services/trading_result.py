@@ -1,38 +1,17 @@
-"""Trade values and results: expiry/amount parsing and :class:`TradeResult` (what became of one order)."""
+"""Trade results: :class:`TradeResult` (what became of one order); expiry/amount parsing lives in core.orders."""
 
 from __future__ import annotations
 
-import math
-import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from quantumflux.core.model import Outcome
+from quantumflux.core.orders import parse_amount, parse_expiry
 from quantumflux.storage.journal import AWAITING_RESULT, TradeRecord
 
+__all__ = ["STATUSES", "TradeResult", "parse_amount", "parse_expiry"]
+
 STATUSES = ("confirmed", "refused", "failed", "unconfirmed", "closed", "pending", "dry-run")
-_EXPIRY = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s?)?$")
-
-
-def parse_expiry(value: int | str) -> int:
-    """Expiry in whole seconds from ``60``, ``60s``, ``1m``, ``1m30s``, ``1h`` or ``00:01:30``."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        seconds = value
-    else:
-        text = str(value).strip().lower()
-        if ":" in text:
-            from quantumflux.browser.page_trade import parse_clock  # local: results stay Selenium-free
-
-            seconds = parse_clock(text) or 0
-        else:
-            match = _EXPIRY.match(text)
-            if not match or not text:
-                raise ValueError(f"not an expiry: {value!r} (use e.g. 5s, 60s, 1m30s, 1h or 00:01:30)")
-            hours, minutes, secs = (int(g) if g else 0 for g in match.groups())
-            seconds = hours * 3600 + minutes * 60 + secs
-    if seconds <= 0:
-        raise ValueError(f"expiry must be positive, got {value!r}")
-    return seconds
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,13 +63,3 @@ class TradeResult:
         if self.status == "confirmed":
             return f"{what}: confirmed by the broker (deal {self.deal_id})"
         return f"{what}: {self.status}" + (f" — {self.reason}" if self.reason else "")
-
-
-def parse_amount(amount: float) -> float:
-    """The stake as the page types it: whole cents (2.5, 2.55); more decimals are a ValueError."""
-    value = float(amount)
-    if not math.isfinite(value):
-        raise ValueError(f"amount must be a finite number, got {amount!r}")
-    if abs(value - round(value, 2)) > 1e-9:
-        raise ValueError(f"amount {amount!r} has more than two decimals")
-    return round(value, 2)

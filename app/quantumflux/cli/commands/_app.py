@@ -94,7 +94,7 @@ def live_application(args: argparse.Namespace, *, demo: bool = False, trading: b
     ``socket_timeout``: wait that long for a logged-in PocketOption socket (None: do not wait, e.g.
     for page-only commands). Closed — capture stopped, page detached, the browser left running —
     when the block ends."""
-    from quantumflux.services.collector import CollectorError, NotLoggedInError, wait_for_broker_socket
+    from quantumflux.services.application import CollectorError, NotLoggedInError
     from quantumflux.storage.journal import JournalError
 
     app = application(args, **options)
@@ -108,9 +108,8 @@ def live_application(args: argparse.Namespace, *, demo: bool = False, trading: b
         except OSError as exc:  # the practice broker or its browser could not start
             raise CommandError(f"cannot start the live session: {exc}", EXIT_NO_BROWSER) from exc
         if socket_timeout is not None:
-            assert app.hub is not None
             try:
-                wait_for_broker_socket(app.hub, socket_timeout)
+                app.wait_for_login(socket_timeout)
             except NotLoggedInError as exc:
                 raise CommandError(str(exc), EXIT_NOT_LOGGED_IN) from exc
             except CollectorError as exc:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from typing import Any
 
 from quantumflux.cli.main import EXIT_ERROR, EXIT_NO_BROWSER, CommandError
@@ -69,8 +68,10 @@ def run_status(args: argparse.Namespace) -> int:
 
 def collect_status(host: str, port: int, sample: float) -> dict[str, Any]:
     """Version and tabs from DevTools, then ``sample`` seconds of capture to see sockets and login."""
+    from argparse import Namespace
+
     from quantumflux.browser.chrome import devtools_version, list_tabs
-    from quantumflux.services.capture_hub import CaptureHub
+    from quantumflux.cli.commands._app import live_application
 
     info = devtools_version(host, port)
     report: dict[str, Any] = {
@@ -81,30 +82,9 @@ def collect_status(host: str, port: int, sample: float) -> dict[str, Any]:
         return report
     report["browser"] = info.get("Browser")
     report["tabs"] = list_tabs(host, port)
-    hub = CaptureHub(host, port).start()
-    try:
-        deadline = time.monotonic() + sample
-        while time.monotonic() < deadline:
-            state = hub.state
-            if state.authenticated and state.broker_sockets:
-                break
-            time.sleep(0.1)
-        state = hub.state
-    finally:
-        hub.stop()
-    report["sockets"] = [
-        {"id": s.socket, "url": _strip_query(s.url), "pocketoption": s.broker, "login": s.login,
-         "frames": s.frames, "ticks": s.ticks}
-        for s in state.sockets
-    ]
-    report["broker_socket"] = bool(state.broker_sockets)
-    report["authenticated"] = state.authenticated or any(s.ticks and s.login != "rejected" for s in state.broker_sockets)
-    report["login_rejected"] = state.login_rejected_seen and not state.login_ok_seen
+    with live_application(Namespace(attach=f"{host}:{port}"), trading=False, socket_timeout=None) as app:
+        report.update(app.service.capture_status(sample))
     return report
-
-
-def _strip_query(url: str) -> str:
-    return url.split("?", 1)[0]
 
 
 def _print_status(report: dict[str, Any]) -> None:

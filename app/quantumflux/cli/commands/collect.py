@@ -60,8 +60,7 @@ def _config(args: argparse.Namespace) -> Any:
     from quantumflux.cli.commands._app import settings as load_settings
     from quantumflux.config import parse_endpoint
     from quantumflux.core.model import Timeframe
-    from quantumflux.services.collector import CollectorOptions
-    from quantumflux.services.collector_run import CollectConfig
+    from quantumflux.services.collector_run import CollectConfig, CollectorOptions
 
     host, port = None, args.port
     if args.attach:
@@ -103,7 +102,7 @@ def _config(args: argparse.Namespace) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
-    from quantumflux.services import collector as errors
+    from quantumflux.services import collector_run as errors
     from quantumflux.services.collector_run import CollectorSession, NotWritableError
 
     config = _config(args)

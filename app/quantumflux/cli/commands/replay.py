@@ -23,29 +23,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 def run(args: argparse.Namespace) -> int:
     import json
-    from pathlib import Path
 
-    from quantumflux.cli.main import EXIT_NOT_WRITABLE, EXIT_USAGE, CommandError
-    from quantumflux.config import load_settings
-    from quantumflux.core.model import Timeframe
-    from quantumflux.services.replay import replay_capture
-    from quantumflux.storage.files import StoreNotWritableError
+    from quantumflux.cli.commands._app import application, call
+    from quantumflux.cli.main import EXIT_NOT_WRITABLE
 
+    app = application()
     try:
-        timeframe = Timeframe.parse(args.timeframe)
-    except ValueError as exc:
-        raise CommandError(str(exc), EXIT_USAGE) from exc
-    output = Path(args.output) if args.output else load_settings().output_dir
-    try:
-        summary = replay_capture(Path(args.capture), output, timeframe)
-    except FileNotFoundError as exc:
-        raise CommandError(str(exc), EXIT_USAGE) from exc
-    except StoreNotWritableError as exc:
-        raise CommandError(str(exc), EXIT_NOT_WRITABLE) from exc
+        summary = call(app.service, lambda s: s.replay(args.capture, args.output, args.timeframe),
+                       codes={507: EXIT_NOT_WRITABLE})
+    finally:
+        app.close()
     if args.json:
-        print(json.dumps(summary.as_dict(), sort_keys=True))
+        print(json.dumps({k: v for k, v in summary.items() if k not in ("lines", "output")}, sort_keys=True))
     else:
-        print(f"replayed {args.capture} into {output}")
-        for line in summary.lines():
+        print(f"replayed {args.capture} into {summary['output']}")
+        for line in summary["lines"]:
             print(line)
     return 0

@@ -34,7 +34,7 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     import uuid
 
-    from quantumflux.services.trading import parse_expiry
+    from quantumflux.core.orders import parse_expiry
 
     try:
         expiry = parse_expiry(args.expiry)
