@@ -127,3 +127,16 @@ def test_backtest_and_abtest_jobs(stored_api: httpx.Client):
 def test_collector_needs_a_live_capture(stored_api: httpx.Client):
     response = stored_api.post("/collector/start")
     assert response.status_code == 409 and "capture" in response.json()["error"]
+
+
+def test_the_docs_route_table_lists_every_route():
+    """docs/api.md names every route the app serves (and no route it does not)."""
+    import re
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "api.md").read_text(encoding="utf-8")
+    documented = set()
+    for method, paths in re.findall(r"^\| (GET|POST|WS) \| (.+?) \|", text, re.M):
+        for path in re.findall(r"`([^`]+)`", paths):
+            documented.add((method, path.split("?")[0]))
+    served = {(method, path) for method, path in ROUTES} | {("WS", "/ws/stream")}
+    assert documented == served
