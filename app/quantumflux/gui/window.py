@@ -7,6 +7,7 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QIcon, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
     QComboBox,
     QDockWidget,
@@ -151,18 +152,20 @@ class TerminalWindow(QMainWindow):
         self.title.setObjectName("chart_title")
         self.title.setStyleSheet("font-size: 15px; font-weight: bold;")
 
-        top = QHBoxLayout()
+        top = QHBoxLayout()  # two rows, so the chart's column stays narrow enough for a laptop screen
         top.addWidget(self.title)
         top.addWidget(self.badge)
-        top.addSpacing(12)
-        top.addWidget(self.timeframes, 1)
+        top.addStretch(1)
         top.addWidget(self.indicator_button)
         top.addWidget(self.live_button)
         top.addWidget(self.follow_browser)
+        periods = QHBoxLayout()
+        periods.addWidget(self.timeframes, 1)
         centre = QWidget()
         column = QVBoxLayout(centre)
         column.setContentsMargins(4, 4, 4, 4)
         column.addLayout(top)
+        column.addLayout(periods)
         column.addWidget(self.chart, 1)
         self.setCentralWidget(centre)
 
@@ -207,13 +210,33 @@ class TerminalWindow(QMainWindow):
         self.addDockWidget(area, dock)
         return dock
 
+    #: The first-run window size (before fitting it to the screen) and its docks' preferred sizes.
+    FIRST_RUN_SIZE = (1500, 900)
+
+    def fit_to_screen(self) -> None:
+        """A first run (no remembered geometry): the window fits the screen's available area and is centred
+        on it, so no dock is cut off on a laptop screen."""
+        screen = self.screen() or QApplication.primaryScreen()
+        if screen is None:
+            return
+        area = screen.availableGeometry()
+        frame = self.frameGeometry().size() - self.geometry().size()  # window-manager borders, once shown
+        width = min(self.FIRST_RUN_SIZE[0], area.width() - frame.width())
+        height = min(self.FIRST_RUN_SIZE[1], area.height() - frame.height())
+        self.resize(max(width, self.minimumSizeHint().width()), max(height, self.minimumSizeHint().height()))
+        self.move(area.x() + max(0, (area.width() - self.frameGeometry().width()) // 2),
+                  area.y() + max(0, (area.height() - self.frameGeometry().height()) // 2))
+
     def apply_default_layout(self) -> None:
-        """Dock sizes for a first run (a remembered layout wins); call once the window is shown."""
+        """Dock sizes for a first run (a remembered layout wins), fitted to the screen; call once the window
+        is shown."""
         if self.restored_layout:
             return
+        self.fit_to_screen()
         left, right, bottom = self._docks
-        self.resizeDocks([left, right], [270, 300], Qt.Orientation.Horizontal)
-        self.resizeDocks([bottom], [170], Qt.Orientation.Vertical)
+        width = self.width()
+        self.resizeDocks([left, right], [min(270, width // 5), min(300, width // 4)], Qt.Orientation.Horizontal)
+        self.resizeDocks([bottom], [min(170, self.height() // 5)], Qt.Orientation.Vertical)
 
     # --------------------------------------------------------------- persistence
     def restore(self) -> dict[str, object]:
