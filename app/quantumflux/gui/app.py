@@ -3,8 +3,6 @@ down cleanly."""
 
 from __future__ import annotations
 
-import gc
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,36 +11,16 @@ from typing import TYPE_CHECKING, Any
 from quantumflux.config import Settings, user_data_dir
 from quantumflux.gui.controller import Notice, TerminalController
 from quantumflux.gui.window import TerminalWindow
+from quantumflux.runtime import tune_interpreter
 from quantumflux.services.application import Application, MarketState, TerminalSession
 
 if TYPE_CHECKING:
     from quantumflux.services.facade import QuantumFluxService
 
-_tuned = False
-
-#: How long a worker thread running Python may hold the GIL before the GUI thread gets it (default 5 ms).
-GIL_SWITCH_INTERVAL = 0.001
-
-
 def tune_interpreter_for_gui() -> None:
-    """Keep the GUI thread responsive next to the worker threads (once per process).
-
-    * GC: Qt, pyqtgraph, pandas, numpy and TA-Lib leave ~130,000 long-lived objects; a full
-      collection walks them all, which held the GUI thread for 50-60 ms whenever Python decided to
-      run one while the terminal streamed. Frozen, they are never walked again and a full
-      collection costs ~1 ms. Reference counting still frees them as usual; only reference cycles
-      among them would wait.
-    * GIL: a chart frame makes many short Python calls, and each one waits for the GIL when the
-      capture or the history reader is busy in Python; a 1 ms switch interval instead of 5 ms
-      shortens each wait (the asset-switch stall fell from ~90 to ~60 ms median in
-      ``bench/bench_gui_stall.py``).
-    """
-    global _tuned
-    if not _tuned:
-        _tuned = True
-        sys.setswitchinterval(GIL_SWITCH_INTERVAL)
-        gc.collect()
-        gc.freeze()
+    """Keep the GUI thread responsive next to the worker threads (once per process; see
+    :mod:`quantumflux.runtime`)."""
+    tune_interpreter()
 
 
 @dataclass

@@ -51,6 +51,10 @@ class QuantumFluxService(LiveOperations, BacktestOperations):
         """Also deliver every live item (decoded events) to ``callback`` (e.g. the API's stream hub)."""
         self.app.add_listener(callback)
 
+    def stored_ready(self, asset: str) -> bool:
+        """Whether reading ``asset``'s candles can answer without waiting for the disk."""
+        return self.market.stored_ready(asset)
+
     def take_candles(self, asset: str, seconds: int, consumer: str) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
         """The candles of ``asset`` at ``seconds`` closed since ``consumer`` last asked (all since it first
         watched) and the forming one, as JSON-ready dicts (the API's candle stream)."""

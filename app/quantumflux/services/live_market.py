@@ -81,6 +81,12 @@ class LiveMarket:
             except FutureTimeout:
                 pass  # the read goes on; the caller answers with what is there
 
+    def stored_ready(self, asset: str) -> bool:
+        """``asset``'s stored history is merged (reading it now would not wait for the disk)."""
+        with self.lock:
+            future = self._reads.get(asset)
+            return future.done() if future is not None else self.state.stored_loaded(asset)
+
     def closed_candles(self, asset: str, timeframe: int | str) -> CandleArrays:
         """``asset``'s closed candles at ``timeframe``: stored CSVs, broker history and live ticks merged."""
         seconds = Timeframe.parse(timeframe).seconds

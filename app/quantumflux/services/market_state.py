@@ -363,6 +363,11 @@ class MarketState:
         else:  # read here; no view of the asset exists yet, so merging rebuilds nothing
             self._merge_stored(asset, self._stored_history(asset) if self._stored_history is not None else None)
 
+    def stored_loaded(self, asset: str) -> bool:
+        """``asset``'s stored history has been merged (or there was none)."""
+        data = self._data.get(asset)
+        return data is not None and data.stored_loaded
+
     def request_stored(self, asset: str) -> None:
         """Ask for ``asset``'s stored history (read now, or queued with ``defer_stored``); each asset once."""
         self._load_stored(asset)

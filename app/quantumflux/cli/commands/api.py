@@ -33,9 +33,8 @@ def run(args: argparse.Namespace) -> int:
         print(token)
         print(f"(stored in {token_path()}, readable by you only)", file=sys.stderr, flush=True)
         return 0
-    import uvicorn
-
     from quantumflux.api.app import create_app
+    from quantumflux.api.server import Server
     from quantumflux.cli.commands._app import application
     from quantumflux.config import check_bind_host
 
@@ -56,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"QuantumFlux API on http://{settings.api_host}:{settings.api_port}/ (token: `quantumflux api token`)",
               flush=True)
         # uvicorn serves the socket bound above: its own bind failure would exit 3, our "no browser" code.
-        uvicorn.Server(uvicorn.Config(api, log_level="warning")).run(sockets=[listener])
+        Server(api, settings.api_host, settings.api_port).run(sockets=[listener])
     finally:
         listener.close()
         app.close()
