@@ -221,7 +221,11 @@ def test_indicators_are_added_to_panes_and_removed(chart):
     assert [shown for _, shown in rows()] == [False] * (panes + 1) + [True]
     chart.remove_indicator(stoch)  # the bottom pane: the one above takes the time axis
     assert rows()[-1] == ([(panes, 0)], True)
-    macd = chart.add_indicator("macd")
+    removed_pane = next(iter(chart._spare_panes.values()))
+    macd = chart.add_indicator("macd")  # a removed pane is kept and re-used, showing the new indicator
+    assert chart.panes[-1] is removed_pane and rows()[-1] == ([(len(chart.panes) - 1, 0)], True)
+    layer = next(iter(chart._indicators[macd].layers.values()))
+    assert layer in removed_pane.layers and np.isfinite(layer.values[-50:]).all()
     chart.remove_indicator(rsi)
     chart.remove_indicator(macd)
     chart.remove_indicator(sma)

@@ -69,6 +69,7 @@ class CandleChart(ChartNavigation, QtWidgets.QWidget):
         self.frames = 0
         self._window_refreshes = 0  # lets a frame skip a second refresh after scrolling did one
         self._laying_out = False  # panes being (re)placed: one window refresh afterwards, not one per resize
+        self._spare_panes: dict[tuple[str, str], Pane] = {}  # removed indicator panes, kept for re-use
         self._build_ui()
         self._volume_layer = VolumeLayer(self._buffer, self._pyramid, self._palette)
         if show_volume:
@@ -138,7 +139,11 @@ class CandleChart(ChartNavigation, QtWidgets.QWidget):
         self._recompute_indicators()
         self._relayout_markers()
         n = len(self._buffer)
-        self.price_pane.view.setXRange(n - INITIAL_CANDLES, n + RIGHT_MARGIN, padding=0)
+        self._laying_out = True  # one window refresh below, not one more from the range signal
+        try:
+            self.price_pane.view.setXRange(n - INITIAL_CANDLES, n + RIGHT_MARGIN, padding=0)
+        finally:
+            self._laying_out = False
         self._set_following(True)
         self._mark("forming", "price", "readout")
         self._refresh_window()
@@ -287,12 +292,7 @@ class CandleChart(ChartNavigation, QtWidgets.QWidget):
                                            self._columns(), self._volume_layer)
         self._next_id += 1
         if indicator.separate:
-            pane = Pane(indicator.label, self._mapper, self._palette, tz=self._tz,
-                        fixed_range=chart_indicators.FIXED_RANGES.get(name),
-                        guides=chart_indicators.GUIDES.get(name, ()))
-            pane.plot.setXLink(self.price_pane.plot)
-            pane.view.sigRangeChangedManually.connect(self._on_range_changed_manually)
-            pane.view.right_anchored = lambda: self._follow_live
+            pane = self._spare_panes.pop((name, indicator.label), None) or self._new_pane(name, indicator.label)
             indicator.pane = pane
             self.panes.append(pane)
             self._relayout_panes()
@@ -305,6 +305,15 @@ class CandleChart(ChartNavigation, QtWidgets.QWidget):
         self._mark("readout")
         return indicator.id
 
+    def _new_pane(self, name: str, label: str) -> Pane:
+        """A pane under the price pane, X-linked to it (building one takes ~15 ms: removed panes are kept)."""
+        pane = Pane(label, self._mapper, self._palette, tz=self._tz,
+                    fixed_range=chart_indicators.FIXED_RANGES.get(name), guides=chart_indicators.GUIDES.get(name, ()))
+        pane.plot.setXLink(self.price_pane.plot)
+        pane.view.sigRangeChangedManually.connect(self._on_range_changed_manually)
+        pane.view.right_anchored = lambda: self._follow_live
+        return pane
+
     def remove_indicator(self, indicator_id: int) -> None:
         """Remove an indicator added with ``add_indicator``."""
         indicator = self._indicators.pop(indicator_id, None)
@@ -316,6 +325,7 @@ class CandleChart(ChartNavigation, QtWidgets.QWidget):
         if indicator.pane is not None:
             self.panes.remove(indicator.pane)
             self.graphics.ci.removeItem(indicator.pane.plot)
+            self._spare_panes[(indicator.name, indicator.label)] = indicator.pane  # a pane is slow to build
             self._relayout_panes()
         self._mark("readout", "view")
 
