@@ -53,5 +53,6 @@ def test_the_first_window_fits_the_screen(tmp_path: Path, size: tuple[int, int])
     assert ax <= x and ay <= y and x + w <= ax + aw and y + h <= ay + ah, f"window {report['frame']} off {size}"
     assert report["visible"]
     for name, (dx, dy, dw, dh) in report["docks"].items():
-        assert dw > 0 and dh > 0 and dx >= ax and dx + dw <= ax + aw, f"{name} {report['docks'][name]} cut off"
+        assert dw > 0 and dh > 0 and dx >= ax and dx + dw <= ax + aw and dy >= ay and dy + dh <= ay + ah, \
+            f"{name} {report['docks'][name]} cut off"
     assert report["chart"][2] >= 400, "the chart keeps a usable width"

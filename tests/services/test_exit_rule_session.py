@@ -34,6 +34,9 @@ from quantumflux.storage.journal import TradeJournal
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "sim"))
 from sim_wire_client import WireClient  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import momentum_strategy  # noqa: E402
+
 pytestmark = pytest.mark.slow
 
 RUN_SECONDS = 30.0
@@ -43,32 +46,6 @@ OPEN = RiskLimits(max_stake=None, max_open_trades=None, max_trades_per_hour=None
 GRIDS = {"whole": (1.0, 0.0), "half": (2.0, 0.0), "fractional": (4.0, 0.8)}  # tick rate (Hz), jitter
 #: label -> expiry (s) on 2 s candles: one candle, three candles (trades overlap), 3 s (ticks only)
 ARMS = {"momentum": 2, "momentum(3 candles)": 6, "momentum(3 s)": 3}
-MOMENTUM = '''
-from dataclasses import dataclass
-import numpy as np
-from quantumflux.core.strategies import CALL, NONE, PUT, Decision, Strategy
-
-
-@dataclass(frozen=True)
-class MomentumConfig:
-    pass
-
-
-class Momentum(Strategy):
-    """Test strategy: call when a candle closes above the previous close, put when below."""
-
-    name = "momentum"
-    Config = MomentumConfig
-    rules = ("close_up", "close_down")
-
-    def indicators(self):
-        return []
-
-    def decide(self, now, before):
-        up, down = now["close"] > before["close"], now["close"] < before["close"]
-        direction = np.where(up, CALL, np.where(down, PUT, NONE)).astype(np.int8)
-        return Decision(direction, np.where(up, 0, 1).astype(np.int16), np.ones(len(direction)))
-'''
 
 
 @dataclass
@@ -101,9 +78,7 @@ def _run(session: Session, client: WireClient, deadline: float) -> None:
 @pytest.fixture(scope="module")
 def sessions(tmp_path_factory: pytest.TempPathFactory) -> Any:
     tmp = tmp_path_factory.mktemp("exit-rule")
-    (tmp / "strategies").mkdir()
-    (tmp / "strategies" / "momentum.py").write_text(MOMENTUM, encoding="utf-8")
-    folders = (tmp / "strategies",)
+    folders = momentum_strategy.install(tmp)
     registry = default_registry(folders)
     started: list[Session] = []
     stores, journals, threads = [], [], []

@@ -7,8 +7,10 @@ the ticks the broker itself emitted.
 
 from __future__ import annotations
 
+import sys
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -23,37 +25,14 @@ from quantumflux.services.terminal_session import TerminalSession
 from quantumflux.services.trading import TradingSession
 from quantumflux.storage.journal import TradeJournal
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import momentum_strategy  # noqa: E402
+
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 RUN_SECONDS = 40.0
 OPEN = RiskLimits(max_stake=None, max_open_trades=None, max_trades_per_hour=None, daily_loss_limit=None,
                   max_consecutive_losses=None)
-MOMENTUM = '''
-from dataclasses import dataclass
-import numpy as np
-from quantumflux.core.strategies import CALL, NONE, PUT, Decision, Strategy
-
-
-@dataclass(frozen=True)
-class MomentumConfig:
-    pass
-
-
-class Momentum(Strategy):
-    """Test strategy: call when a candle closes above the previous close, put when below."""
-
-    name = "momentum"
-    Config = MomentumConfig
-    rules = ("close_up", "close_down")
-
-    def indicators(self):
-        return []
-
-    def decide(self, now, before):
-        up, down = now["close"] > before["close"], now["close"] < before["close"]
-        direction = np.where(up, CALL, np.where(down, PUT, NONE)).astype(np.int8)
-        return Decision(direction, np.where(up, 0, 1).astype(np.int16), np.ones(len(direction)))
-'''
 
 
 @dataclass
@@ -74,9 +53,7 @@ class LiveRun:
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Any:
     tmp = tmp_path_factory.mktemp("runner-live")
-    (tmp / "strategies").mkdir()
-    (tmp / "strategies" / "momentum.py").write_text(MOMENTUM, encoding="utf-8")
-    registry = default_registry((tmp / "strategies",))
+    registry = default_registry(momentum_strategy.install(tmp))
     session = TerminalSession(Settings(data_root=tmp / "data"), demo=True,
                               broker_options={"seed": 17, "tick_rate": 4.0, "assets": 4})
     ab_journal = TradeJournal(tmp / "ab.sqlite3")
