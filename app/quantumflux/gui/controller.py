@@ -214,7 +214,7 @@ class TerminalController(QObject):
                 handler()
         if self.asset is not None:
             if self.asset in changes.history_for:
-                self._reload_chart()
+                self._reload_chart(rebuilt=True)
             elif self.asset in changes.ticks_for:
                 self._update_chart()
         if changes.connection:
@@ -294,11 +294,16 @@ class TerminalController(QObject):
         with self.market.lock:
             self._reload_chart()
 
-    def _reload_chart(self) -> None:
-        """Recompute the selected asset at the selected timeframe from base data (``market.lock`` held)."""
+    def _reload_chart(self, rebuilt: bool = False) -> None:
+        """Recompute the selected asset at the selected timeframe from base data (``market.lock`` held) and show
+        it. ``rebuilt``: the market already rebuilt the chart's view (new history merged): show that one."""
         if self.asset is None:
             return
-        view = self.market.read(lambda state: state.open_view(self.asset, self.timeframe))
+        current = self.state.view
+        if rebuilt and current is not None and (current.asset, current.timeframe) == (self.asset, self.timeframe):
+            view = current
+        else:
+            view = self.market.read(lambda state: state.open_view(self.asset, self.timeframe))
         arrays = view.arrays()
         chart = self.window.chart
         chart.set_timeframe(self.timeframe)
