@@ -145,8 +145,9 @@ class CandleChart(ChartNavigation, QtWidgets.QWidget):
         finally:
             self._laying_out = False
         self._set_following(True)
-        self._mark("forming", "price", "readout")
         self._refresh_window()
+        self._dirty -= {"history", "view"}  # just refreshed for the new data (a timeframe change marked "view")
+        self._mark("forming", "price", "readout")
         self.flush()
 
     def append_closed(self, candle: object) -> None:
