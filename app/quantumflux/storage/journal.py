@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import math
 import sqlite3
 import threading
 import time
@@ -38,13 +37,12 @@ from pathlib import Path
 from typing import Any
 
 from quantumflux.core.model import Direction, Outcome
-from quantumflux.core.risk import HOUR, AccountState
-from quantumflux.storage.journal_ledger import DAY, AccountLedger
+from quantumflux.core.risk import AccountState
+from quantumflux.storage.journal_ledger import AccountLedger
 from quantumflux.storage.journal_records import (
     ACCOUNTS,
     AWAITING_RESULT,
     COLUMNS,
-    NOT_PLACED,
     OPEN_STATUSES,
     STATUSES,
     DuplicateOrderError,
@@ -53,7 +51,7 @@ from quantumflux.storage.journal_records import (
     TradeRecord,
     scrub,
 )
-from quantumflux.storage.journal_schema import prepare
+from quantumflux.storage.journal_schema import filters, guard_query, marks, prepare, record_of, rollback
 from quantumflux.storage.journal_stats import Performance, compute_performance
 from quantumflux.storage.journal_writer import JournalWriter
 
@@ -67,6 +65,7 @@ READ_TIMEOUT = 30.0
 #: How long ``close()`` waits for deferred writes that cannot be stored (disk full) before giving up on them.
 CLOSE_TIMEOUT = 30.0
 _COLUMNS = COLUMNS
+
 
 def default_journal_path(data_root: Path) -> Path:
     """``<data_root>/data_output/journal/trades.sqlite3`` (runtime output, git-ignored)."""
@@ -196,15 +195,15 @@ class TradeJournal:
     def list(self, status: str | tuple[str, ...] | None = None, since: float | None = None,
              strategy: str | None = None, account: str | None = None) -> list[TradeRecord]:
         """Records in request order, filtered by status(es), request time, source and account."""
-        where, values = _filters(status, since, strategy, account)
+        where, values = filters(status, since, strategy, account)
         self._settle()
         with self._lock:
             rows = self._db.execute(f"SELECT * FROM trades{where} ORDER BY requested_at, id", values).fetchall()
-        return [_record(row) for row in rows]
+        return [record_of(row) for row in rows]
 
     def status_counts(self, strategy: str | None = None, account: str | None = None) -> dict[str, tuple[int, float]]:
         """Per status: how many orders (of ``strategy`` in ``account``) and their summed profit."""
-        where, values = _filters(None, None, strategy, account)
+        where, values = filters(None, None, strategy, account)
         self._settle()
         with self._lock:
             rows = self._db.execute(f"SELECT status, COUNT(*), TOTAL(profit) FROM trades{where} GROUP BY status",
@@ -249,22 +248,11 @@ class TradeJournal:
         """The records (request order) that decide :meth:`account_state` at ``now`` or any later time: open
         ones, placements of the last hour, trades closed since the start of yesterday (UTC) or since the
         latest win. ``AccountLedger(guard_records(now, ...))`` kept up to date is the account's ledger."""
-        scope, values = ["account = ?"], [account]
-        for clause, value in (("source = ?", strategy), ("client_id != ?", exclude)):
-            if value is not None:
-                scope.append(clause)
-                values.append(value)
-        where = " AND ".join(scope)
-        since = (math.floor(now / DAY) - 1) * DAY
-        sql = (f"SELECT * FROM trades WHERE {where} AND (status IN ({_marks(OPEN_STATUSES)})"
-               f" OR (status NOT IN ({_marks(NOT_PLACED)}) AND requested_at > ?)"
-               f" OR (status = 'closed' AND COALESCE(closed_at, 0) >= min(?, (SELECT COALESCE(MAX(COALESCE("
-               f"closed_at, 0)), -1e308) FROM trades WHERE {where} AND status = 'closed' AND outcome = 'win'))))"
-               " ORDER BY requested_at, id")
+        sql, values = guard_query(now, account, strategy, exclude)
         self._settle()
         with self._lock:
-            rows = self._db.execute(sql, [*values, *OPEN_STATUSES, *NOT_PLACED, now - HOUR, since, *values]).fetchall()
-        return [_record(row) for row in rows]
+            rows = self._db.execute(sql, values).fetchall()
+        return [record_of(row) for row in rows]
 
     def close(self, timeout: float = CLOSE_TIMEOUT) -> None:
         """Store the deferred writes, then close. When they cannot be stored within ``timeout`` seconds (the disk
@@ -340,7 +328,7 @@ class TradeJournal:
             self._apply(write)
             self._db.execute("COMMIT")
         except BaseException:
-            _rollback(self._db)
+            rollback(self._db)
             raise
 
     def _commit_group(self, writes: list[JournalWrite]) -> list[tuple[JournalWrite, Exception]]:
@@ -353,10 +341,10 @@ class TradeJournal:
                 for write in writes:
                     self._apply(write)
             except (JournalError, sqlite3.IntegrityError):
-                _rollback(self._db)
+                rollback(self._db)
                 return self._commit_one_by_one(writes)
             except BaseException:
-                _rollback(self._db)
+                rollback(self._db)
                 raise
             self._db.execute("COMMIT")
         return []
@@ -375,7 +363,7 @@ class TradeJournal:
                 self._db.execute("RELEASE write")
             self._db.execute("COMMIT")
         except BaseException:
-            _rollback(self._db)
+            rollback(self._db)
             raise
         return refused
 
@@ -384,7 +372,7 @@ class TradeJournal:
         if write.record is not None:  # an attempt: the UNIQUE client id refuses a duplicate
             record = write.record
             try:
-                self._db.execute(f"INSERT INTO trades ({','.join(_COLUMNS)}) VALUES ({_marks(_COLUMNS)})",
+                self._db.execute(f"INSERT INTO trades ({','.join(_COLUMNS)}) VALUES ({marks(_COLUMNS)})",
                                  [getattr(record, name) for name in _COLUMNS])
             except sqlite3.IntegrityError:
                 raise DuplicateOrderError(self._read(record.client_id) or record) from None
@@ -396,7 +384,7 @@ class TradeJournal:
                 assignments = ",".join(f"{key} = ?" for key in write.changes)
                 allowed = write.allowed_from
                 applied = self._db.execute(
-                    f"UPDATE trades SET status = ?, {assignments} WHERE client_id = ? AND status IN ({_marks(allowed)})",
+                    f"UPDATE trades SET status = ?, {assignments} WHERE client_id = ? AND status IN ({marks(allowed)})",
                     [write.status, *write.changes.values(), client_id, *allowed]).rowcount
             if not applied:  # a repeat (nothing to do), an impossible change or an unknown order: apply_to says
                 current = self._read(client_id, write.deal_id)
@@ -413,7 +401,7 @@ class TradeJournal:
             row = self._db.execute("SELECT * FROM trades WHERE client_id = ?", (client_id,)).fetchone()
         else:
             row = self._db.execute("SELECT * FROM trades WHERE deal_id = ?", (deal_id,)).fetchone()
-        return None if row is None else _record(row)
+        return None if row is None else record_of(row)
 
     def _stored(self, client_id: str | None, deal_id: str | None = None) -> TradeRecord | None:
         """One committed record, read on a second connection: never waits for a commit in progress."""
@@ -425,36 +413,7 @@ class TradeJournal:
                 row = self._reader.execute("SELECT * FROM trades WHERE client_id = ?", (client_id,)).fetchone()
             else:
                 row = self._reader.execute("SELECT * FROM trades WHERE deal_id = ?", (deal_id,)).fetchone()
-        return None if row is None else _record(row)
-
-
-def _filters(status: str | tuple[str, ...] | None, since: float | None, strategy: str | None,
-             account: str | None) -> tuple[str, list[Any]]:
-    clauses, values = [], []
-    if status is not None:
-        wanted = (status,) if isinstance(status, str) else tuple(status)
-        clauses.append(f"status IN ({_marks(wanted)})")
-        values.extend(wanted)
-    for clause, value in (("requested_at >= ?", since), ("source = ?", strategy), ("account = ?", account)):
-        if value is not None:
-            clauses.append(clause)
-            values.append(value)
-    return (f" WHERE {' AND '.join(clauses)}" if clauses else ""), values
-
-
-def _marks(items: tuple[Any, ...]) -> str:
-    return ",".join("?" * len(items))
-
-
-def _rollback(db: sqlite3.Connection) -> None:
-    try:
-        db.execute("ROLLBACK")
-    except sqlite3.Error:
-        pass  # the failed statement already ended the transaction
-
-
-def _record(row: sqlite3.Row) -> TradeRecord:
-    return TradeRecord(**{name: row[name] for name in _COLUMNS})
+        return None if row is None else record_of(row)
 
 
 def _export_value(name: str, value: Any) -> Any:

@@ -1,8 +1,14 @@
-"""The trade journal's schema and its upgrades of older journals (see docs/data-formats.md)."""
+"""The trade journal's schema, its upgrades of older journals, and its SQL (see docs/data-formats.md)."""
 
 from __future__ import annotations
 
+import math
 import sqlite3
+from typing import Any
+
+from quantumflux.core.risk import HOUR
+from quantumflux.storage.journal_ledger import DAY
+from quantumflux.storage.journal_records import COLUMNS, NOT_PLACED, OPEN_STATUSES, TradeRecord
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS trades (
@@ -88,3 +94,55 @@ def _allow_paper_account(db: sqlite3.Connection) -> None:
     except sqlite3.Error:
         db.execute("ROLLBACK")
         raise
+
+
+def guard_query(now: float, account: str, strategy: str | None, exclude: str | None) -> tuple[str, list[Any]]:
+    """SQL and values selecting the records that decide the guard's account view at ``now`` or later (request
+    order): open ones, placements of the last hour, trades closed since the start of yesterday (UTC) or since
+    the latest win."""
+    scope, values = ["account = ?"], [account]
+    for clause, value in (("source = ?", strategy), ("client_id != ?", exclude)):
+        if value is not None:
+            scope.append(clause)
+            values.append(value)
+    where = " AND ".join(scope)
+    since = (math.floor(now / DAY) - 1) * DAY
+    sql = (f"SELECT * FROM trades WHERE {where} AND (status IN ({marks(OPEN_STATUSES)})"
+           f" OR (status NOT IN ({marks(NOT_PLACED)}) AND requested_at > ?)"
+           f" OR (status = 'closed' AND COALESCE(closed_at, 0) >= min(?, (SELECT COALESCE(MAX(COALESCE("
+           f"closed_at, 0)), -1e308) FROM trades WHERE {where} AND status = 'closed' AND outcome = 'win'))))"
+           " ORDER BY requested_at, id")
+    return sql, [*values, *OPEN_STATUSES, *NOT_PLACED, now - HOUR, since, *values]
+
+
+def filters(status: str | tuple[str, ...] | None, since: float | None, strategy: str | None,
+            account: str | None) -> tuple[str, list[Any]]:
+    """`` WHERE …`` and its values for ``TradeJournal.list`` and ``status_counts`` (empty: every record)."""
+    clauses, values = [], []
+    if status is not None:
+        wanted = (status,) if isinstance(status, str) else tuple(status)
+        clauses.append(f"status IN ({marks(wanted)})")
+        values.extend(wanted)
+    for clause, value in (("requested_at >= ?", since), ("source = ?", strategy), ("account = ?", account)):
+        if value is not None:
+            clauses.append(clause)
+            values.append(value)
+    return (f" WHERE {' AND '.join(clauses)}" if clauses else ""), values
+
+
+def marks(items: tuple[Any, ...]) -> str:
+    """``?,?,…`` for ``items``."""
+    return ",".join("?" * len(items))
+
+
+def rollback(db: sqlite3.Connection) -> None:
+    """End the transaction in progress, if a failed statement has not already ended it."""
+    try:
+        db.execute("ROLLBACK")
+    except sqlite3.Error:
+        pass  # the failed statement already ended the transaction
+
+
+def record_of(row: sqlite3.Row) -> TradeRecord:
+    """A ``trades`` row as a :class:`TradeRecord`."""
+    return TradeRecord(**{name: row[name] for name in COLUMNS})
