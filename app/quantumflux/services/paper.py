@@ -20,15 +20,24 @@ Semantics (the backtest's, applied to the live stream):
 
 Every order is journaled (``account="paper"``, ``source`` = the strategy) *before* the risk
 guard decides, so refusals are recorded with the rule that refused.
+
+Nothing here waits for the disk: the journal writes (attempt, refusal or confirmation, result) are
+deferred (``wait=False``) and committed in order by the journal's writer thread, and the guard's view
+of the paper account is an :class:`~quantumflux.storage.journal_ledger.AccountLedger` kept in memory —
+loaded from the journal once per account or strategy (:meth:`PaperExecutor.prepare`, else at the first
+order), then updated with every order and result as it happens, so the guard counts trades the writer
+has not stored yet. It sees the paper trades of this executor and of the journal when loaded, not paper
+trades another process adds to the same journal file later.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
+import os
+import random
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -36,8 +45,20 @@ from quantumflux.core.model import Asset, Direction, Tick
 from quantumflux.core.risk import AccountState, OrderIntent, RiskGuard
 from quantumflux.services.trading_result import TradeResult
 from quantumflux.storage.journal import DuplicateOrderError, TradeJournal, TradeRecord
+from quantumflux.storage.journal_ledger import AccountLedger
 
 PAPER = "paper"
+
+# Paper order ids: 128 random bits as 32 hex digits, like ``uuid4().hex``, from a generator seeded once from
+# os.urandom (and again in a forked child) instead of a system call per order.
+_ids = random.Random()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_ids.seed)
+
+
+def new_client_id() -> str:
+    """A fresh client id for a paper order (never a retry of another order)."""
+    return f"{_ids.getrandbits(128):032x}"
 
 
 @dataclass(slots=True)
@@ -118,6 +139,8 @@ class PaperExecutor:
         self._assets: dict[str, Asset] = {}
         self._last_tick: dict[str, tuple[float, float]] = {}
         self._open: dict[str, PaperTrade] = {}
+        self._open_by_asset: dict[str, dict[str, PaperTrade]] = {}
+        self._ledgers: dict[str | None, AccountLedger] = {}  # None: the whole paper account; else one source
         self.finished: list[PaperTrade] = []
 
     # ------------------------------------------------------------------ inputs
@@ -135,12 +158,15 @@ class PaperExecutor:
         """Advance open trades with live ticks; returns the trades this settled (journaled as closed)."""
         settled: list[PaperTrade] = []
         with self._lock:
-            for tick in ticks:
-                self._last_tick[tick.asset] = (tick.time, tick.price)
-                for trade in [t for t in self._open.values() if t.asset == tick.asset]:
-                    if tick.time < trade.deadline:
-                        if not tick.time < trade.last_time:
-                            trade.last_time, trade.last_price = tick.time, tick.price
+            for asset, time, price in ticks:
+                self._last_tick[asset] = (time, price)
+                trades = self._open_by_asset.get(asset)
+                if not trades:
+                    continue
+                for trade in list(trades.values()):
+                    if time < trade.deadline:
+                        if not time < trade.last_time:
+                            trade.last_time, trade.last_price = time, price
                     else:
                         settled.append(self._close(trade))
         return settled
@@ -159,20 +185,29 @@ class PaperExecutor:
 
     # ------------------------------------------------------------------ orders
 
+    def prepare(self, source: str) -> None:
+        """Load the guard's view of the paper account (with per-strategy scope: of ``source``'s trades) from the
+        journal now, so ``source``'s first order does not read the journal on the tick path."""
+        with self._lock:
+            self._ledger(source if self.scope == "strategy" else None, self._clock())
+
     def place(self, asset: str, direction: Direction | str, amount: float, expiry: int, source: str = "manual",
               client_id: str | None = None, real: bool = False,
               entry: tuple[float, float] | None = None) -> TradeResult:
         """Journal the order, ask the guard, and open the paper trade at ``entry`` = (time, price)."""
         direction = Direction.parse(direction)
-        client_id = client_id or uuid.uuid4().hex
+        drawn = not client_id  # an id drawn here cannot be a retry: the journal need not search for it
+        client_id = client_id or new_client_id()
         now = self._clock()
         with self._lock:
             payout = self.payout(asset)
-            state = paper_account_state(self.journal, now, self.settle_timeout,  # before this order is journaled
-                                        source=source if self.scope == "strategy" else None)
+            # the guard's view before this order is journaled, with every trade so far (stored or still queued)
+            state = self._ledger(source if self.scope == "strategy" else None, now).state(now, None,
+                                                                                          self.settle_timeout)
             try:
                 record = self.journal.record_attempt(client_id, asset, direction, amount, int(expiry), payout=payout,
-                                                     source=source, account=PAPER, requested_at=now)
+                                                     source=source, account=PAPER, requested_at=now, wait=False,
+                                                     drawn=drawn)
             except DuplicateOrderError as exc:
                 return _report(exc.existing, duplicate=True)
             known = self._assets.get(asset)
@@ -188,14 +223,18 @@ class PaperExecutor:
             if refusal is None and entry is None:
                 refusal = ("no_price", f"no_price: no live tick of {asset} seen yet")
             if refusal is not None:
-                record = self.journal.mark_refused(client_id, refusal[1], at=now)
+                record = self.journal.mark_refused(client_id, refusal[1], at=now, wait=False)
                 return _report(record)
             assert entry is not None and payout is not None
             record = self.journal.mark_confirmed(client_id, f"paper-{client_id}", open_price=entry[1], payout=payout,
-                                                 at=now)
+                                                 at=now, wait=False)
+            for key in (None, source):
+                if key in self._ledgers:
+                    self._ledgers[key].add(record)
             trade = PaperTrade(client_id, source, asset, direction, float(amount), int(expiry), payout,
                                float(entry[0]), float(entry[1]), now, float(entry[0]), float(entry[1]))
             self._open[client_id] = trade
+            self._open_by_asset.setdefault(asset, {})[client_id] = trade
             return _report(record)
 
     # ----------------------------------------------------------------- reading
@@ -206,12 +245,25 @@ class PaperExecutor:
 
     # --------------------------------------------------------------- internals
 
+    def _ledger(self, key: str | None, now: float) -> AccountLedger:
+        """The guard's view of the paper account (``key`` None) or of one source's trades, pruned to ``now``;
+        loaded from the journal the first time (its queued writes included)."""
+        ledger = self._ledgers.get(key)
+        if ledger is None:
+            ledger = self._ledgers[key] = AccountLedger(self.journal.guard_records(now, PAPER, key))
+        ledger.prune(now, self.settle_timeout)
+        return ledger
+
     def _close(self, trade: PaperTrade) -> PaperTrade:
         outcome, profit = settle(trade.direction, trade.entry_price, trade.last_price, trade.amount, trade.payout)
         trade.status, trade.outcome, trade.profit = "closed", outcome, profit
         trade.exit_time, trade.exit_price = trade.last_time, trade.last_price
+        closed_at = self._clock()
         self.journal.record_result(client_id=trade.client_id, profit=profit, close_price=trade.last_price,
-                                   outcome=outcome, closed_at=self._clock())
+                                   outcome=outcome, closed_at=closed_at, wait=False)
+        for key in (None, trade.source):
+            if key in self._ledgers:
+                self._ledgers[key].close(trade.client_id, trade.opened_at, profit, outcome, closed_at)
         return self._finish(trade)
 
     def _unknown(self, trade: PaperTrade, reason: str) -> PaperTrade:
@@ -220,6 +272,11 @@ class PaperExecutor:
 
     def _finish(self, trade: PaperTrade) -> PaperTrade:
         self._open.pop(trade.client_id, None)
+        same_asset = self._open_by_asset.get(trade.asset)
+        if same_asset is not None:
+            same_asset.pop(trade.client_id, None)
+            if not same_asset:
+                del self._open_by_asset[trade.asset]
         self.finished.append(trade)
         if len(self.finished) > 10_000:
             del self.finished[:5_000]

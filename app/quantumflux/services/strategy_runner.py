@@ -18,8 +18,11 @@ strategy's expiry, sent to the strategy's executor:
 Every order goes through the risk guard (the paper executor applies the runner's guard; the
 trading session applies its own) and into the journal with ``source`` = the strategy's label
 (``name`` or ``name(k=v,...)``). Demo/real orders are placed on a separate thread, so waiting
-for the broker's confirmation never stalls the candles. Without a hub, :meth:`feed` processes
-decoded events synchronously (replays, tests).
+for the broker's confirmation never stalls the candles. Paper orders never wait for the disk:
+their journal writes are committed in order by the journal's writer thread; :meth:`status`,
+:meth:`performance` and :meth:`compare` (every journal read) see them, and :meth:`drain` and
+:meth:`stop` return only once they are stored. Without a hub, :meth:`feed` processes decoded
+events synchronously (replays, tests).
 """
 
 from __future__ import annotations
@@ -60,11 +63,13 @@ from quantumflux.services.strategy_runner_types import (
     check_setup,
     seconds_of,
 )
-from quantumflux.storage.journal import OPEN_STATUSES, TradeJournal
+from quantumflux.storage.journal import OPEN_STATUSES, JournalError, TradeJournal
 
 __all__ = ["MODES", "Executor", "RunnerEvent", "StrategyRunner", "StrategyStatus"]
 
 log = logging.getLogger(__name__)
+#: Followed ticks queued before they are applied to the runner's own market picture in one batch.
+SEED_BATCH = 2048
 HistoryProvider = Callable[[str, int], CandleArrays | None]
 
 
@@ -106,6 +111,8 @@ class StrategyRunner:
         self.history = history
         # the followed assets' broker history and ticks, to seed a strategy when it starts on an asset
         self._market = MarketState(clock=clock) if history is None and seed_from_stream else None
+        self._unseeded: list[ev.TicksReceived] = []  # followed ticks not yet applied to _market (done in batches)
+        self._unseeded_ticks = 0
         self.store = store
         self._clock = clock
         self._listeners: list[Callable[[RunnerEvent], None]] = [listener] if listener else []
@@ -136,17 +143,19 @@ class StrategyRunner:
         return self
 
     def drain(self, timeout: float) -> int:
-        """Take no new signals, and wait up to ``timeout`` s for open paper trades to settle on the stream.
-        Returns how many are still open."""
+        """Take no new signals, and wait up to ``timeout`` s for open paper trades to settle on the stream, then
+        for their journal writes to be stored. Returns how many are still open."""
         self.paused = True
         end = time.monotonic() + timeout
         while self.paper.open_trades() and time.monotonic() < end and self.running:
             time.sleep(0.1)
+        self._store_journal(max(1.0, end - time.monotonic()))
         return len(self.paper.open_trades())
 
     def stop(self, timeout: float = 10.0) -> None:
-        """Stop the worker, close the subscription, wait for demo/real orders in flight. Paper trades still
-        open become unknown (their exit was not seen), never guessed."""
+        """Stop the worker, close the subscription, wait for demo/real orders in flight and for the paper orders'
+        journal writes to be stored. Paper trades still open become unknown (their exit was not seen), never
+        guessed."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout)
@@ -157,6 +166,14 @@ class StrategyRunner:
         self._orders.shutdown(wait=True)
         with self._lock:
             self._gap("the runner stopped before the expiry")
+        self._store_journal(timeout)
+
+    def _store_journal(self, timeout: float) -> None:
+        """Wait for the journal writes made so far (paper orders and results) to be on disk."""
+        try:
+            self.journal.flush(timeout)
+        except JournalError as exc:  # the disk is full: say so; the journal keeps retrying until it closes
+            self._error(f"journal: {exc}")
 
     @property
     def running(self) -> bool:
@@ -188,6 +205,8 @@ class StrategyRunner:
         parsed = {key: getattr(strategy.config, key) for key in params}
         running = _Running(label, strategy, parsed, assets, frozenset(normalise_symbol(a) for a in assets),
                            seconds, expiry_seconds, mode, float(stake))
+        if mode == "paper":
+            self.paper.prepare(label)  # the guard's view of the paper account, read now rather than on a tick
         with self._lock:
             if label in self._running:
                 raise ValueError(f"{label} is already running; disable it first or give another label")
@@ -206,9 +225,11 @@ class StrategyRunner:
         return running is not None
 
     def status(self) -> list[StrategyStatus]:
-        """Every enabled strategy's set-up and counters."""
+        """Every enabled strategy's set-up and counters (the journal is read outside the runner's lock, so a
+        status request never holds up the ticks)."""
         with self._lock:
-            return [self._status(running) for running in self._running.values()]
+            runs = list(self._running.values())
+        return [self._status(running) for running in runs]
 
     def performance(self, window: int = 20) -> list[dict[str, Any]]:
         """Per enabled strategy, from the journal: trades, win rate (with rolling ``window``), P&L, drawdown,
@@ -244,12 +265,11 @@ class StrategyRunner:
         with self._lock:
             if isinstance(item, ev.TicksReceived):
                 if self._market is not None:
-                    followed = tuple(tick for tick in item.ticks if self._wanted(tick.asset))
-                    if followed:
-                        self._market.apply((ev.TicksReceived(item.t_recv, item.socket, followed),))
+                    self._keep_for_seeding(item)
                 self._on_ticks(item.ticks)
             elif isinstance(item, ev.HistoryReceived):
                 if self._market is not None and self._wanted(item.asset):
+                    self._seed_market()
                     self._market.apply((item,))
             elif isinstance(item, ev.AssetsUpdated):
                 self.paper.set_assets(item.assets)
@@ -258,16 +278,33 @@ class StrategyRunner:
             elif isinstance(item, ev.LinkChanged) and not item.connected:
                 self._gap(f"capture link down ({item.detail})")
 
-    def _on_ticks(self, ticks: Iterable[Tick]) -> None:
+    def _on_ticks(self, ticks: tuple[Tick, ...]) -> None:
+        keys, books, settle, store = self._keys, tuple(self._books.values()), self.paper.on_ticks, self.store
         for tick in ticks:
-            self.ticks += 1
-            if self._wanted(tick.asset):
-                if self.store is not None:
-                    self._persist(self.store.write_tick, tick)
-                for book in self._books.values():
+            wanted = keys.get(tick.asset)
+            if wanted == "y" or (wanted is None and self._wanted(tick.asset)):
+                if store is not None:
+                    self._persist(store.write_tick, tick)
+                for book in books:
                     book.add_tick(tick)  # may close a candle → strategies → orders at its close
-            for trade in self.paper.on_ticks((tick,)):
+            for trade in settle((tick,)):
                 self._emit("settled", trade)
+        self.ticks += len(ticks)
+
+    def _keep_for_seeding(self, item: ev.TicksReceived) -> None:
+        """Queue the followed ticks of ``item`` for the runner's market picture (read only to seed a strategy)."""
+        followed = tuple(tick for tick in item.ticks if self._wanted(tick.asset))
+        if followed:
+            self._unseeded.append(ev.TicksReceived(item.t_recv, item.socket, followed))
+            self._unseeded_ticks += len(followed)
+            if self._unseeded_ticks >= SEED_BATCH:
+                self._seed_market()
+
+    def _seed_market(self) -> None:
+        """Apply the queued followed ticks to the runner's market picture, in order, in one batch."""
+        if self._unseeded and self._market is not None:
+            self._market.apply(self._unseeded)
+        self._unseeded, self._unseeded_ticks = [], 0
 
     def _wanted(self, asset: str) -> bool:
         key = self._keys.get(asset)
@@ -313,6 +350,7 @@ class StrategyRunner:
             if self.history is not None:
                 history = self.history(asset, running.timeframe)
             elif self._market is not None:
+                self._seed_market()  # every tick so far, the current frame's included
                 history = self._market.view_for(asset, running.timeframe).arrays()
             if history is not None:
                 history = history.head(int(np.searchsorted(history.time, before, side="left")))
@@ -326,12 +364,12 @@ class StrategyRunner:
         running.last_signal = {"asset": signal.asset, "direction": signal.direction.value, "time": signal.time,
                                "rule": signal.rule, "confidence": signal.confidence, "close": candle.close}
         self._emit("signal", None, running, signal.asset, running.last_signal)
-        client_id = uuid.uuid4().hex
-        if running.mode == "paper":
+        if running.mode == "paper":  # the executor draws the client id
             report = self.paper.place(signal.asset, signal.direction, running.stake, running.expiry,
-                                      source=running.label, client_id=client_id, entry=(signal.time, candle.close))
+                                      source=running.label, entry=(signal.time, candle.close))
             self._order_done(running, report)
             return
+        client_id = uuid.uuid4().hex
         future = self._orders.submit(self.executor.place, signal.asset, signal.direction,  # type: ignore[union-attr]
                                      running.stake, running.expiry, source=running.label, client_id=client_id,
                                      real=running.mode == "real")
@@ -408,6 +446,9 @@ class StrategyRunner:
             try:
                 if item is not None:
                     self.handle(item)
+                elif self._unseeded:
+                    with self._lock:
+                        self._seed_market()  # idle: catch the market picture up
                 if subscription.dropped != self._dropped:
                     self._dropped = subscription.dropped
                     with self._lock:
@@ -422,16 +463,18 @@ class StrategyRunner:
     # --------------------------------------------------------------- status
 
     def _status(self, running: _Running) -> StrategyStatus:
-        records = self.journal.list(strategy=running.label, account=account_of(running.mode))
-        closed = [r for r in records if r.status == "closed"]
-        still_open = [r for r in records if r.status in OPEN_STATUSES]
-        unknown = running.counts["unknown"]
-        c = running.counts
+        with self._lock:  # the counters first: the journal read after them holds at least these orders
+            c = Counter(running.counts)
+            refusals, last_signal, waiting = dict(running.refusals), running.last_signal, _waiting(running)
+        counts = self.journal.status_counts(strategy=running.label, account=account_of(running.mode))
+        closed, pnl = counts.get("closed", (0, 0.0))
+        still_open = sum(counts.get(status, (0, 0.0))[0] for status in OPEN_STATUSES)
+        unknown = c["unknown"]
         return StrategyStatus(
             running.label, running.strategy.name, dict(running.params), running.assets, running.timeframe,
-            running.expiry, running.mode, running.stake, c["candles"], _waiting(running), c["signals"], c["orders"],
-            c["refused"], dict(running.refusals), c["failed"], max(0, len(still_open) - unknown), len(closed),
-            unknown, round(sum(r.profit or 0.0 for r in closed), 10), running.last_signal,
+            running.expiry, running.mode, running.stake, c["candles"], waiting, c["signals"], c["orders"],
+            c["refused"], refusals, c["failed"], max(0, still_open - unknown), closed, unknown, round(pnl, 10),
+            last_signal,
         )
 
 

@@ -2,9 +2,17 @@
 
 One row per order in ``trades`` (keyed by the unique ``client_id``, which makes a retried
 command idempotent) and an append-only ``trade_events`` log of every status change. WAL mode,
-``synchronous=FULL``: a committed change survives a crash. One connection shared behind a lock,
-so the journal can be used from any thread. No secret is ever stored: reasons are scrubbed of
-anything that looks like a session value.
+``synchronous=FULL``: a committed change survives a crash. Safe to use from any thread. No secret
+is ever stored: reasons are scrubbed of anything that looks like a session value.
+
+Writes are synchronous by default: the call returns once the change is committed (fsynced). A
+caller on a hot path (the strategy runner's paper orders) passes ``wait=False``: the write is
+checked and answered at once (the same record, the same DuplicateOrderError/JournalError) and
+committed in order by the journal's writer thread (:mod:`quantumflux.storage.journal_writer`).
+Every read and every synchronous write first waits for the deferred writes made before it, so
+nothing reads around them; :meth:`TradeJournal.flush` and :meth:`TradeJournal.close` wait for
+them too. A crash loses at most the deferred writes not yet committed, never a later write
+without the earlier ones.
 
 Status flow::
 
@@ -19,126 +27,49 @@ Status flow::
 from __future__ import annotations
 
 import csv
-import re
+import dataclasses
 import sqlite3
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from quantumflux.core.model import Direction, Outcome
-from quantumflux.core.risk import HOUR, AccountState
+from quantumflux.core.risk import AccountState
+from quantumflux.storage.journal_ledger import AccountLedger
+from quantumflux.storage.journal_records import (
+    ACCOUNTS,
+    AWAITING_RESULT,
+    COLUMNS,
+    OPEN_STATUSES,
+    STATUSES,
+    DuplicateOrderError,
+    JournalError,
+    JournalWrite,
+    TradeRecord,
+    scrub,
+)
+from quantumflux.storage.journal_schema import filters, guard_query, marks, prepare, record_of, rollback
 from quantumflux.storage.journal_stats import Performance, compute_performance
+from quantumflux.storage.journal_writer import JournalWriter
 
-ACCOUNTS = ("demo", "real", "paper")  # paper: simulated fills of the strategy runner
-STATUSES = ("pending", "confirmed", "refused", "failed", "unconfirmed", "closed")
-#: An order whose outcome is still ahead: not yet answered, or placed and not yet closed.
-OPEN_STATUSES = ("pending", "confirmed", "unconfirmed")
-#: Placed (or possibly placed) and not closed: the result is what to wait for.
-AWAITING_RESULT = ("confirmed", "unconfirmed")
-_ALLOWED_FROM = {
-    "confirmed": ("pending", "unconfirmed", "failed"),  # the broker's own evidence beats a page failure
-    "refused": ("pending",),
-    "failed": ("pending", "unconfirmed"),
-    "unconfirmed": ("pending",),
-    "closed": AWAITING_RESULT,
-}
-_SECRET = re.compile(r"""(?i)(["']?(?:session|auth|cookie|token|ssid)["']?\s*[:=]\s*)("[^"]*"|'[^']*'|[^\s,;}]+)""")
+__all__ = [
+    "ACCOUNTS", "AWAITING_RESULT", "OPEN_STATUSES", "STATUSES", "DuplicateOrderError", "JournalError", "TradeJournal",
+    "TradeRecord", "default_journal_path", "scrub",
+]
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS trades (
-    id INTEGER PRIMARY KEY,
-    client_id TEXT NOT NULL UNIQUE,
-    deal_id TEXT,
-    asset TEXT NOT NULL,
-    direction TEXT NOT NULL CHECK (direction IN ('call', 'put')),
-    amount REAL NOT NULL,
-    expiry INTEGER NOT NULL,
-    payout REAL,
-    open_price REAL,
-    close_price REAL,
-    profit REAL,
-    outcome TEXT,
-    source TEXT NOT NULL,
-    account TEXT NOT NULL CHECK (account IN ('demo', 'real', 'paper')),
-    status TEXT NOT NULL,
-    reason TEXT,
-    requested_at REAL NOT NULL,
-    confirmed_at REAL,
-    closed_at REAL,
-    opened_at REAL,
-    expires_at REAL
-);
-CREATE INDEX IF NOT EXISTS trades_deal ON trades (deal_id);
-CREATE INDEX IF NOT EXISTS trades_status ON trades (status);
-CREATE INDEX IF NOT EXISTS trades_requested ON trades (requested_at);
-CREATE TABLE IF NOT EXISTS trade_events (
-    id INTEGER PRIMARY KEY,
-    client_id TEXT NOT NULL,
-    at REAL NOT NULL,
-    status TEXT NOT NULL,
-    detail TEXT
-);
-CREATE INDEX IF NOT EXISTS trade_events_client ON trade_events (client_id);
-"""
-
-
-class JournalError(Exception):
-    """A journal operation that cannot be applied (unknown trade, impossible status change)."""
-
-
-class DuplicateOrderError(JournalError):
-    """``record_attempt`` with a client id the journal already holds: the order must not be placed again."""
-
-    def __init__(self, existing: TradeRecord) -> None:
-        super().__init__(f"order {existing.client_id} already exists (status {existing.status})")
-        self.existing = existing
-
-
-@dataclass(frozen=True, slots=True)
-class TradeRecord:
-    """One order as the journal holds it. Times are Unix seconds (UTC)."""
-
-    client_id: str
-    asset: str
-    direction: str
-    amount: float
-    expiry: int
-    source: str
-    account: str
-    status: str
-    requested_at: float
-    payout: float | None = None
-    deal_id: str | None = None
-    open_price: float | None = None
-    close_price: float | None = None
-    profit: float | None = None
-    outcome: str | None = None
-    reason: str | None = None
-    confirmed_at: float | None = None
-    closed_at: float | None = None
-    #: The broker's deal open time and planned close time (UTC seconds with milliseconds: ``openTimestamp``
-    #: + ``openMs``), from the deal that confirmed the order; ``closed_at`` is the deal's close time.
-    opened_at: float | None = None
-    expires_at: float | None = None
-
-
-#: Columns added after the first schema (``ALTER TABLE … ADD COLUMN`` when an older journal is opened).
-_ADDED_COLUMNS = {"opened_at": "REAL", "expires_at": "REAL"}
-_COLUMNS = tuple(f.name for f in fields(TradeRecord))
+#: How long a read waits for the deferred writes before it (they are normally stored within one fsync).
+READ_TIMEOUT = 30.0
+#: How long ``close()`` waits for deferred writes that cannot be stored (disk full) before giving up on them.
+CLOSE_TIMEOUT = 30.0
+_COLUMNS = COLUMNS
 
 
 def default_journal_path(data_root: Path) -> Path:
     """``<data_root>/data_output/journal/trades.sqlite3`` (runtime output, git-ignored)."""
     return Path(data_root) / "data_output" / "journal" / "trades.sqlite3"
-
-
-def scrub(text: str | None) -> str | None:
-    """Remove anything that looks like a session/auth value from free text."""
-    return None if text is None else _SECRET.sub(r"\1<redacted>", text)
 
 
 class TradeJournal:
@@ -153,44 +84,10 @@ class TradeJournal:
             self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         except (OSError, sqlite3.Error) as exc:
             raise JournalError(f"cannot open the trade journal at {self.path}: {exc}") from exc
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.execute("PRAGMA busy_timeout=5000")
-        self._db.executescript(_SCHEMA)
-        self._allow_paper_account()
-        self._add_missing_columns()
-        self._db.execute("PRAGMA user_version=2")
-
-    def _columns(self, table: str) -> list[str]:
-        return [row["name"] for row in self._db.execute(f"PRAGMA table_info({table})")]
-
-    def _add_missing_columns(self) -> None:
-        """Journals from before a column existed get it (NULL in old rows); nothing else changes."""
-        present = set(self._columns("trades"))
-        for name, kind in _ADDED_COLUMNS.items():
-            if name not in present:
-                self._db.execute(f"ALTER TABLE trades ADD COLUMN {name} {kind}")
-
-    def _allow_paper_account(self) -> None:
-        """Journals created before the ``paper`` account existed: rebuild ``trades`` with the wider CHECK."""
-        row = self._db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'trades'").fetchone()
-        if row is None or "'paper'" in row["sql"]:
-            return
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            self._db.execute("ALTER TABLE trades RENAME TO trades_before_paper")
-            create = _SCHEMA.split(";")[0]
-            self._db.execute(create)
-            old = ",".join(self._columns("trades_before_paper"))  # an old journal may lack newer columns
-            self._db.execute(f"INSERT INTO trades ({old}) SELECT {old} FROM trades_before_paper")
-            self._db.execute("DROP TABLE trades_before_paper")
-            for statement in _SCHEMA.split(";")[1:4]:
-                self._db.execute(statement)
-            self._db.execute("COMMIT")
-        except sqlite3.Error:
-            self._db.execute("ROLLBACK")
-            raise
+        prepare(self._db)
+        self._reader: sqlite3.Connection | None = None  # committed reads that never wait (opened when needed)
+        self._reader_lock = threading.Lock()
+        self._writer = JournalWriter(self._commit_group)
 
     # ---------------------------------------------------------------- writing
 
@@ -206,10 +103,16 @@ class TradeJournal:
         source: str = "manual",
         account: str = "demo",
         requested_at: float | None = None,
+        wait: bool = True,
+        drawn: bool = False,
     ) -> TradeRecord:
         """Journal an order before it is placed (status ``pending``).
 
-        Raises DuplicateOrderError (carrying the existing record) when ``client_id`` is known.
+        Raises DuplicateOrderError (carrying the existing record) when ``client_id`` is known — also when
+        it is only queued. ``wait=False`` queues the write for the writer thread (see the module docstring).
+        ``drawn=True`` (with ``wait=False``) says the caller has just drawn ``client_id`` at random (``uuid4``),
+        so it cannot be a retry and the journal file is not searched for it (the stored ``UNIQUE`` constraint
+        still holds).
         """
         if not client_id:
             raise ValueError("client id is empty")
@@ -217,22 +120,11 @@ class TradeJournal:
             raise ValueError(f"account must be one of {', '.join(ACCOUNTS)}, got {account!r}")
         record = TradeRecord(client_id, asset, Direction.parse(direction).value, float(amount), int(expiry),
                              source, account, "pending", self._now(requested_at), payout=payout)
-        with self._lock:
-            try:
-                self._db.execute("BEGIN IMMEDIATE")
-                names = ",".join(_COLUMNS)
-                self._db.execute(f"INSERT INTO trades ({names}) VALUES ({','.join('?' * len(_COLUMNS))})",
-                                 [getattr(record, name) for name in _COLUMNS])
-                self._event(client_id, record.requested_at, "pending", f"{source} {record.direction} {amount:g}")
-                self._db.execute("COMMIT")
-            except sqlite3.IntegrityError:
-                self._db.execute("ROLLBACK")
-                raise DuplicateOrderError(self._get(client_id)) from None
-        return record
+        return self._write(JournalWrite.attempt(record), wait, drawn)
 
     def mark_confirmed(self, client_id: str, deal_id: str | None, *, open_price: float | None = None,
                        payout: float | None = None, at: float | None = None, opened_at: float | None = None,
-                       expires_at: float | None = None) -> TradeRecord:
+                       expires_at: float | None = None, wait: bool = True) -> TradeRecord:
         """The broker accepted the order (``successopenOrder`` or seen in ``updateOpenedDeals``).
 
         ``opened_at``/``expires_at``: the deal's own open and close times (UTC, with milliseconds).
@@ -243,76 +135,84 @@ class TradeJournal:
                             ("expires_at", expires_at)):
             if value is not None:
                 changes[name] = value
-        return self._transition(client_id, "confirmed", changes, f"deal {deal_id}", at)
+        return self._write(JournalWrite.change(client_id, "confirmed", changes, f"deal {deal_id}", at), wait)
 
-    def mark_refused(self, client_id: str, reason: str, *, at: float | None = None) -> TradeRecord:
+    def mark_refused(self, client_id: str, reason: str, *, at: float | None = None,
+                     wait: bool = True) -> TradeRecord:
         """Refused before sending (risk guard, closed asset …); ``reason`` should name the rule."""
         at = self._now(at)
-        return self._transition(client_id, "refused", {"reason": reason, "closed_at": at}, reason, at)
+        return self._write(JournalWrite.change(client_id, "refused", {"reason": reason, "closed_at": at}, reason, at),
+                           wait)
 
-    def mark_failed(self, client_id: str, reason: str, *, at: float | None = None) -> TradeRecord:
+    def mark_failed(self, client_id: str, reason: str, *, at: float | None = None, wait: bool = True) -> TradeRecord:
         """The broker or the page rejected the order (``failopenOrder``, a broken selector …)."""
         at = self._now(at)
-        return self._transition(client_id, "failed", {"reason": reason, "closed_at": at}, reason, at)
+        return self._write(JournalWrite.change(client_id, "failed", {"reason": reason, "closed_at": at}, reason, at),
+                           wait)
 
     def mark_unconfirmed(self, client_id: str, reason: str = "no broker confirmation within the timeout",
-                         *, at: float | None = None) -> TradeRecord:
+                         *, at: float | None = None, wait: bool = True) -> TradeRecord:
         """No confirmation seen in time: the trade may or may not exist (never retried blindly)."""
-        return self._transition(client_id, "unconfirmed", {"reason": reason}, reason, at)
+        return self._write(JournalWrite.change(client_id, "unconfirmed", {"reason": reason}, reason, self._now(at)),
+                           wait)
 
     def record_result(self, *, deal_id: str | None = None, client_id: str | None = None, profit: float,
                       close_price: float | None = None, closed_at: float | None = None,
-                      outcome: Outcome | str | None = None) -> TradeRecord:
+                      outcome: Outcome | str | None = None, wait: bool = True) -> TradeRecord:
         """The deal closed: profit (negative for a loss), outcome win/draw/loss (from profit if omitted).
 
         Recording the same result twice is harmless; a different result for a closed trade is an error.
         """
-        with self._lock:
-            record = self._find(deal_id, client_id)
-            result = Outcome(str(outcome)) if outcome else Outcome.from_profit(profit, True)
-            if record.status == "closed":
-                if record.profit is not None and abs(record.profit - profit) < 1e-9:
-                    return record
-                raise JournalError(f"trade {record.client_id} is closed with profit {record.profit}, not {profit}")
-            changes = {"profit": float(profit), "outcome": result.value, "closed_at": self._now(closed_at)}
-            if close_price is not None:
-                changes["close_price"] = close_price
-            return self._transition(record.client_id, "closed", changes, f"{result.value} {profit:+g}",
-                                    changes["closed_at"])
+        write = JournalWrite.result(deal_id, client_id, profit, close_price, self._now(closed_at), outcome)
+        return self._write(write, wait)
+
+    def flush(self, timeout: float | None = None) -> None:
+        """Wait until every write made before this call (``wait=False`` ones too) is committed to disk.
+        Raises JournalError after ``timeout`` seconds (None: no limit) while they cannot be stored."""
+        self._writer.flush(timeout)
+
+    @property
+    def write_errors(self) -> list[str]:
+        """Deferred writes the journal refused when it applied them (another process changed the order
+        meanwhile), the last 100; and why writes wait, when they cannot be stored right now."""
+        failure = self._writer.failure
+        return [*self._writer.dropped, *([f"waiting: {failure}"] if failure else [])]
 
     # ---------------------------------------------------------------- reading
 
     def get(self, client_id: str) -> TradeRecord | None:
         """The record for ``client_id`` or None."""
+        self._settle()
         with self._lock:
-            row = self._db.execute("SELECT * FROM trades WHERE client_id = ?", (client_id,)).fetchone()
-        return None if row is None else _record(row)
+            return self._read(client_id)
 
     def find_deal(self, deal_id: str) -> TradeRecord | None:
         """The record confirmed with broker deal ``deal_id`` or None."""
+        self._settle()
         with self._lock:
-            row = self._db.execute("SELECT * FROM trades WHERE deal_id = ?", (deal_id,)).fetchone()
-        return None if row is None else _record(row)
+            return self._read(None, deal_id)
 
     def list(self, status: str | tuple[str, ...] | None = None, since: float | None = None,
              strategy: str | None = None, account: str | None = None) -> list[TradeRecord]:
         """Records in request order, filtered by status(es), request time, source and account."""
-        clauses, values = [], []
-        if status is not None:
-            wanted = (status,) if isinstance(status, str) else tuple(status)
-            clauses.append(f"status IN ({','.join('?' * len(wanted))})")
-            values.extend(wanted)
-        for clause, value in (("requested_at >= ?", since), ("source = ?", strategy), ("account = ?", account)):
-            if value is not None:
-                clauses.append(clause)
-                values.append(value)
-        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        where, values = filters(status, since, strategy, account)
+        self._settle()
         with self._lock:
             rows = self._db.execute(f"SELECT * FROM trades{where} ORDER BY requested_at, id", values).fetchall()
-        return [_record(row) for row in rows]
+        return [record_of(row) for row in rows]
+
+    def status_counts(self, strategy: str | None = None, account: str | None = None) -> dict[str, tuple[int, float]]:
+        """Per status: how many orders (of ``strategy`` in ``account``) and their summed profit."""
+        where, values = filters(None, None, strategy, account)
+        self._settle()
+        with self._lock:
+            rows = self._db.execute(f"SELECT status, COUNT(*), TOTAL(profit) FROM trades{where} GROUP BY status",
+                                    values).fetchall()
+        return {row[0]: (row[1], row[2]) for row in rows}
 
     def events(self, client_id: str) -> list[tuple[float, str, str | None]]:
         """The status history of one order: (time, status, detail)."""
+        self._settle()
         with self._lock:
             rows = self._db.execute("SELECT at, status, detail FROM trade_events WHERE client_id = ? ORDER BY id",
                                     (client_id,)).fetchall()
@@ -336,33 +236,35 @@ class TradeJournal:
                       exclude: str | None = None, strategy: str | None = None,
                       stale_after: float | None = None) -> AccountState:
         """The risk guard's view of ``account`` at ``now``: open trades and their stakes, placements in the
-        last hour, today's (UTC) P&L, and the loss streak. ``exclude`` leaves out one client id — the order
-        being decided, already journaled as pending, must not count against itself. ``strategy`` keeps one
-        source's trades only. ``stale_after``: an open trade older than ``requested_at + expiry +
-        stale_after`` will never settle (its result is unknown) and no longer counts as open."""
-        records = [r for r in self.list(account=account, strategy=strategy) if r.client_id != exclude]
-        day_start = now - now % 86400
-        placed = [r for r in records if r.status not in ("refused", "failed")]
-        closed = sorted((r for r in records if r.status == "closed"), key=lambda r: r.closed_at or 0.0)
-        streak = 0
-        for record in reversed(closed):
-            if record.outcome == "win":
-                break
-            streak += record.outcome == "loss"
-        still_open = [r for r in records if r.status in OPEN_STATUSES
-                      and (stale_after is None or r.requested_at + r.expiry + stale_after >= now)]
-        return AccountState(
-            open_trades=len(still_open),
-            recent_trade_times=tuple(r.requested_at for r in placed if r.requested_at > now - HOUR),
-            today_pnl=sum(r.profit or 0.0 for r in closed if (r.closed_at or 0.0) >= day_start),
-            consecutive_losses=streak,
-            balance=balance,
-            open_stakes=sum(r.amount for r in still_open),
-        )
+        last hour, today's (UTC) P&L, and the loss streak (:class:`~quantumflux.storage.journal_ledger.
+        AccountLedger` has the rules). ``exclude`` leaves out one client id — the order being decided, already
+        journaled as pending, must not count against itself. ``strategy`` keeps one source's trades only.
+        ``stale_after``: an open trade older than ``requested_at + expiry + stale_after`` will never settle
+        (its result is unknown) and no longer counts as open. Reads only the records that can count."""
+        return AccountLedger(self.guard_records(now, account, strategy, exclude)).state(now, balance, stale_after)
 
-    def close(self) -> None:
+    def guard_records(self, now: float, account: str = "demo", strategy: str | None = None,
+                      exclude: str | None = None) -> list[TradeRecord]:
+        """The records (request order) that decide :meth:`account_state` at ``now`` or any later time: open
+        ones, placements of the last hour, trades closed since the start of yesterday (UTC) or since the
+        latest win. ``AccountLedger(guard_records(now, ...))`` kept up to date is the account's ledger."""
+        sql, values = guard_query(now, account, strategy, exclude)
+        self._settle()
         with self._lock:
-            self._db.close()
+            rows = self._db.execute(sql, values).fetchall()
+        return [record_of(row) for row in rows]
+
+    def close(self, timeout: float = CLOSE_TIMEOUT) -> None:
+        """Store the deferred writes, then close. When they cannot be stored within ``timeout`` seconds (the disk
+        is full), closes anyway and raises JournalError; the lost writes are logged by client id."""
+        try:
+            self._writer.close(timeout)
+        finally:
+            with self._lock:
+                self._db.close()
+            with self._reader_lock:
+                if self._reader is not None:
+                    self._reader.close()
 
     def __enter__(self) -> TradeJournal:
         return self
@@ -375,50 +277,143 @@ class TradeJournal:
     def _now(self, value: float | None) -> float:
         return float(self._clock() if value is None else value)
 
-    def _get(self, client_id: str) -> TradeRecord:
-        record = self.get(client_id)
-        if record is None:
-            raise JournalError(f"no trade with client id {client_id!r} in the journal")
+    def _settle(self) -> None:
+        """Wait for the deferred writes made before this read."""
+        if not self._writer.idle:
+            self._writer.flush(READ_TIMEOUT)
+
+    def _write(self, write: JournalWrite, wait: bool, drawn: bool = False) -> TradeRecord:
+        if not wait:
+            return self._write_later(write, drawn)
+        self._settle()
+        if write.record is None:
+            with self._lock:
+                self._commit(write)
+                record = self._read(write.client_id, write.deal_id)
+            assert record is not None
+            self._writer.remember(record)
+            return record
+        pending = self._writer.reserve(write.record)  # a deferred attempt for this id now sees it
+        if pending is not None:
+            raise DuplicateOrderError(pending)
+        try:
+            with self._lock:
+                self._commit(write)
+            self._writer.remember(write.record)
+        finally:
+            self._writer.release(write.record.client_id)
+        return write.record
+
+    def _write_later(self, write: JournalWrite, drawn: bool = False) -> TradeRecord:
+        """Check ``write`` against the order as it is (queued, written here recently, or stored), queue it,
+        return the order after it."""
+        writer = self._writer
+        with writer.lock:
+            writer.ensure_open()
+            current = writer.pending(write.client_id, write.deal_id)
+            if current is None and not drawn:
+                current = self._stored(write.client_id, write.deal_id)
+            record = write.apply_to(current)
+            if record is None:
+                assert current is not None
+                return current
+            if write.client_id is None:
+                write = dataclasses.replace(write, client_id=record.client_id)
+            writer.submit(write, record)
         return record
 
-    def _find(self, deal_id: str | None, client_id: str | None) -> TradeRecord:
-        if client_id is not None:
-            return self._get(client_id)
-        if deal_id is None:
-            raise ValueError("give a deal id or a client id")
-        record = self.find_deal(deal_id)
-        if record is None:
-            raise JournalError(f"no trade with deal id {deal_id!r} in the journal")
-        return record
+    def _commit(self, write: JournalWrite) -> None:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            self._apply(write)
+            self._db.execute("COMMIT")
+        except BaseException:
+            rollback(self._db)
+            raise
 
-    def _transition(self, client_id: str, status: str, changes: dict[str, Any], detail: str | None,
-                    at: float | None = None) -> TradeRecord:
-        changes = {key: scrub(value) if key == "reason" else value for key, value in changes.items()}
+    def _commit_group(self, writes: list[JournalWrite]) -> list[tuple[JournalWrite, Exception]]:
+        """The writer thread's commit: every write in one transaction (one fsync). When the journal refuses one
+        (another process changed that order meanwhile), the group is applied again with a savepoint per write
+        so that only the refused write is dropped."""
         with self._lock:
-            record = self._get(client_id)
-            if record.status == status and status != "closed":
-                return record  # repeated confirmation/refusal: idempotent
-            if record.status not in _ALLOWED_FROM[status]:
-                raise JournalError(f"trade {client_id} is {record.status}; it cannot become {status}")
-            assignments = ",".join(f"{key} = ?" for key in changes)
             self._db.execute("BEGIN IMMEDIATE")
             try:
-                self._db.execute(f"UPDATE trades SET status = ?, {assignments} WHERE client_id = ?",
-                                 [status, *changes.values(), client_id])
-                self._event(client_id, self._now(at), status, scrub(detail))
-                self._db.execute("COMMIT")
-            except sqlite3.Error:
-                self._db.execute("ROLLBACK")
+                for write in writes:
+                    self._apply(write)
+            except (JournalError, sqlite3.IntegrityError):
+                rollback(self._db)
+                return self._commit_one_by_one(writes)
+            except BaseException:
+                rollback(self._db)
                 raise
-            return self._get(client_id)
+            self._db.execute("COMMIT")
+        return []
 
-    def _event(self, client_id: str, at: float, status: str, detail: str | None) -> None:
+    def _commit_one_by_one(self, writes: list[JournalWrite]) -> list[tuple[JournalWrite, Exception]]:
+        refused: list[tuple[JournalWrite, Exception]] = []
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            for write in writes:
+                self._db.execute("SAVEPOINT write")
+                try:
+                    self._apply(write)
+                except (JournalError, sqlite3.IntegrityError) as exc:
+                    self._db.execute("ROLLBACK TO write")
+                    refused.append((write, exc))
+                self._db.execute("RELEASE write")
+            self._db.execute("COMMIT")
+        except BaseException:
+            rollback(self._db)
+            raise
+        return refused
+
+    def _apply(self, write: JournalWrite) -> None:
+        """Apply one write inside the current transaction: the row changes only when ``write.apply_to`` allows it."""
+        if write.record is not None:  # an attempt: the UNIQUE client id refuses a duplicate
+            record = write.record
+            try:
+                self._db.execute(f"INSERT INTO trades ({','.join(_COLUMNS)}) VALUES ({marks(_COLUMNS)})",
+                                 [getattr(record, name) for name in _COLUMNS])
+            except sqlite3.IntegrityError:
+                raise DuplicateOrderError(self._read(record.client_id) or record) from None
+            client_id = record.client_id
+        else:
+            client_id = write.client_id
+            applied = 0
+            if client_id is not None:  # the usual case in one statement: the order is in a status it may leave
+                assignments = ",".join(f"{key} = ?" for key in write.changes)
+                allowed = write.allowed_from
+                applied = self._db.execute(
+                    f"UPDATE trades SET status = ?, {assignments} WHERE client_id = ? AND status IN ({marks(allowed)})",
+                    [write.status, *write.changes.values(), client_id, *allowed]).rowcount
+            if not applied:  # a repeat (nothing to do), an impossible change or an unknown order: apply_to says
+                current = self._read(client_id, write.deal_id)
+                if write.apply_to(current) is None:
+                    return
+                assert current is not None
+                return self._apply(dataclasses.replace(write, client_id=current.client_id))
         self._db.execute("INSERT INTO trade_events (client_id, at, status, detail) VALUES (?, ?, ?, ?)",
-                         (client_id, at, status, detail))
+                         (client_id, write.at, write.status, write.detail))
 
+    def _read(self, client_id: str | None, deal_id: str | None = None) -> TradeRecord | None:
+        """One record by client id (else deal id) on the main connection (the lock held)."""
+        if client_id is not None:
+            row = self._db.execute("SELECT * FROM trades WHERE client_id = ?", (client_id,)).fetchone()
+        else:
+            row = self._db.execute("SELECT * FROM trades WHERE deal_id = ?", (deal_id,)).fetchone()
+        return None if row is None else record_of(row)
 
-def _record(row: sqlite3.Row) -> TradeRecord:
-    return TradeRecord(**{name: row[name] for name in _COLUMNS})
+    def _stored(self, client_id: str | None, deal_id: str | None = None) -> TradeRecord | None:
+        """One committed record, read on a second connection: never waits for a commit in progress."""
+        with self._reader_lock:
+            if self._reader is None:
+                self._reader = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+                self._reader.row_factory = sqlite3.Row
+            if client_id is not None:
+                row = self._reader.execute("SELECT * FROM trades WHERE client_id = ?", (client_id,)).fetchone()
+            else:
+                row = self._reader.execute("SELECT * FROM trades WHERE deal_id = ?", (deal_id,)).fetchone()
+        return None if row is None else record_of(row)
 
 
 def _export_value(name: str, value: Any) -> Any:

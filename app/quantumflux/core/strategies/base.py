@@ -233,7 +233,13 @@ class StrategyState:
         self.timeframe = int(timeframe)
         self.expiry = int(expiry or timeframe)
         self._streams = [(use, open_stream(use.indicator, **use.params)) for use in strategy.uses]
+        # per stream: the candle fields it reads and which of its outputs go to which value key
+        self._feeds = [(stream, tuple(stream.inputs),  # type: ignore[attr-defined]
+                        tuple((i, use.outputs[o]) for i, o in enumerate(INDICATORS[use.indicator].outputs)
+                              if o in use.outputs))
+                       for use, stream in self._streams]
         self._before: dict[str, np.ndarray] = {}
+        self._before_undefined = True  # some value at t-1 is NaN (or there is no t-1 yet)
         self.count = 0
         self.last_time: float | None = None
 
@@ -250,30 +256,33 @@ class StrategyState:
                 if output in use.outputs:
                     values[use.outputs[output]] = np.array([value])
         self._before = values
+        self._before_undefined = any(math.isnan(v[0]) for v in values.values())
         self.count = len(history)
         self.last_time = float(history.time[-1])
 
-    def _values(self, candle: Candle, commit: bool) -> dict[str, np.ndarray]:
-        values = {"close": np.array([candle.close])}
-        for use, stream in self._streams:
-            result = stream.update_candle(candle) if commit else stream.preview_candle(candle)
-            outputs = result if isinstance(result, tuple) else (result,)
-            spec_outputs = INDICATORS[use.indicator].outputs
-            for output, value in zip(spec_outputs, outputs, strict=True):
-                key = use.outputs.get(output)
-                if key is not None:
-                    values[key] = np.array([value])
-        return values
+    def _values(self, candle: Candle, commit: bool) -> tuple[dict[str, np.ndarray], bool]:
+        """The value arrays at ``candle`` (each stream updated, or only peeked at) and whether one is NaN."""
+        close = candle.close
+        values = {"close": np.array([close])}
+        undefined = close != close
+        for stream, fields, picks in self._feeds:
+            inputs = [getattr(candle, name) for name in fields]
+            result = stream.update(*inputs) if commit else stream.preview(*inputs)
+            for index, key in picks:
+                value = result[index] if type(result) is tuple else result
+                undefined = undefined or value != value
+                values[key] = np.array([value])
+        return values, undefined
 
-    def _decide(self, candle: Candle, now: dict[str, np.ndarray], count: int) -> Signal | None | NotReady:
+    def _decide(self, candle: Candle, now: dict[str, np.ndarray], undefined: bool,
+                count: int) -> Signal | None | NotReady:
         if count < self.strategy.warmup:
             return NotReady(f"{self.strategy.name} needs {self.strategy.warmup} closed candles, has {count}")
         before = self._before or {key: np.array([math.nan]) for key in now}
         decision = self.strategy.decide(now, before)
         direction = int(decision.direction[0])
-        undefined = any(math.isnan(v[0]) for v in now.values())
         if self.strategy.uses_previous:
-            undefined = undefined or any(math.isnan(v[0]) for v in before.values())
+            undefined = undefined or self._before_undefined
         if direction == NONE or undefined:
             return None
         return self.strategy._make_signal(
@@ -287,13 +296,14 @@ class StrategyState:
             return NotReady("partial candle (its period began before the source started) skipped")
         if self.last_time is not None and candle.time <= self.last_time:
             raise ValueError(f"closed candles must arrive in time order: {candle.time} after {self.last_time}")
-        now = self._values(candle, commit=True)
+        now, undefined = self._values(candle, commit=True)
         self.count += 1
         self.last_time = candle.time
-        result = self._decide(candle, now, self.count)
-        self._before = now
+        result = self._decide(candle, now, undefined, self.count)
+        self._before, self._before_undefined = now, undefined
         return result
 
     def preview(self, candle: Candle) -> Signal | None | NotReady:
         """What the strategy would say if ``candle`` (still forming) closed now. Commits nothing."""
-        return self._decide(candle, self._values(candle, commit=False), self.count + 1)
+        now, undefined = self._values(candle, commit=False)
+        return self._decide(candle, now, undefined, self.count + 1)

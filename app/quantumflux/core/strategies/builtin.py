@@ -130,9 +130,13 @@ class ConfluenceConfig:
 
 
 def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
-    """``numerator / denominator`` clipped to [-1, 1]; 0 where the denominator is not positive."""
-    safe = np.where(denominator > 0, denominator, 1.0)
-    return np.where(denominator > 0, np.clip(numerator / safe, -1.0, 1.0), 0.0)
+    """``numerator / denominator`` clipped to [-1, 1]; 0 where the denominator is not positive.
+
+    (``minimum(maximum(x, -1), 1)`` is ``np.clip``'s own result, NaN included, without its Python wrapper:
+    this runs on one-element arrays for every live candle.)"""
+    positive = denominator > 0
+    return np.where(positive, np.minimum(np.maximum(numerator / np.where(positive, denominator, 1.0), -1.0), 1.0),
+                    0.0)
 
 
 class Confluence(Strategy):
