@@ -13,7 +13,14 @@ from hypothesis import strategies as st
 
 from quantumflux.core.model import Candle, Tick
 from quantumflux.storage.csv_store import ChunkedCsvStore
-from quantumflux.storage.loader import UnknownLayoutError, list_available, load_candles, load_ticks, read_file
+from quantumflux.storage.loader import (
+    UnknownLayoutError,
+    list_available,
+    load_candles,
+    load_ticks,
+    read_file,
+    series_names,
+)
 
 CSV = Path(__file__).resolve().parents[1] / "fixtures" / "csv"
 BASE = 1_767_323_040.0  # 2026-01-02T03:04:00Z
@@ -135,6 +142,10 @@ def test_list_available_reports_series(tmp_path: Path) -> None:
     # rows on disk: complete lines of a store file, counted without parsing (2 good + 2 corrupt; torn line not)
     assert found[("AUDCAD_otc", "1m")].rows == 4
     assert found[("GBPUSD", "1m")].rows == 3 and found[("#AAPL_otc", "ticks")].rows == 3
+    # the names alone (what the terminal's offline asset list needs) give the same series, a header-only part none
+    (tmp_path / "rt" / "5M_candle_data" / "XAUUSD_otc_5m_2026-01-05_00-00-00_part001.csv").write_text(
+        "timestamp,open,high,low,close,volume\n")
+    assert series_names(tmp_path) == set(found)
 
 
 def test_empty_directory_gives_empty_frame(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ import numpy as np
 
 from quantumflux.config import Settings
 from quantumflux.core.candles import CandleArrays
-from quantumflux.storage.loader import list_available, load_candles
+from quantumflux.storage.loader import load_candles, series_names
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ class StoredHistory:
         found: set[str] = set()
         for directory in self.directories:
             try:
-                found.update(s.asset for s in list_available(directory) if s.timeframe == "1m")
+                found.update(asset for asset, tag in series_names(directory) if tag == "1m")
             except (OSError, ValueError) as exc:
                 log.warning("cannot list %s: %s", directory, exc)
         return sorted(found)

@@ -66,7 +66,12 @@ def _select_files(path: Path, kind: str, asset: str | None, timeframe: Timeframe
     if not path.is_dir():
         raise FileNotFoundError(f"no such file or directory: {path}")
     chosen = []
-    for file in sorted(path.rglob("*.csv")):
+    # Every naming (the store's ``<encoded asset>_<tf>_…``, older ``ASSET_1m…``, a bare ``ASSET.csv``) starts
+    # with the asset: only those names are parsed (a store holds thousands of parts of many assets).
+    prefixes = None if asset is None else (encode_asset(asset), asset)
+    for file in sorted(path.rglob("*.csv"), key=lambda f: f.parts):  # Path order, without its slow __lt__
+        if prefixes is not None and not file.name.startswith(prefixes):
+            continue
         file_asset, tag = file_identity(file) or (file.stem, None)
         if asset is not None and file_asset != asset:
             continue
@@ -185,6 +190,30 @@ def load_ticks(path: Path, asset: str | None = None) -> pd.DataFrame:
     if asset is not None:
         frame = frame[frame["asset"] == asset]
     return frame
+
+
+def series_names(path: Path) -> set[tuple[str, str]]:
+    """Every (asset, timeframe or ``ticks``) under ``path``, from the file names alone where they say it (a
+    store of thousands of parts lists in milliseconds); only files named otherwise are opened."""
+    found: set[tuple[str, str]] = set()
+    for file in Path(path).rglob("*.csv") if Path(path).is_dir() else [Path(path)]:
+        asset, tag = file_identity(file)
+        if tag is not None:
+            header = TICK_HEADER if tag == TICKS_TAG else CANDLE_HEADER
+            try:
+                if file.stat().st_size > len(header) + 2:  # more than a header: some rows
+                    found.add((asset, tag))
+            except OSError as exc:
+                log.warning("skipping %s: %s", file, exc)
+            continue
+        try:
+            summary = _quick_summary(file) or _full_summary(file)
+        except (UnknownLayoutError, OSError, UnicodeError) as exc:
+            log.warning("skipping %s: %s", file, exc)
+            continue
+        if summary is not None:
+            found.add(summary[0])
+    return found
 
 
 def list_available(path: Path) -> list[AvailableSeries]:
