@@ -79,7 +79,7 @@ class TerminalController(QObject):
             ("page_choice", self._follow_page))
         self._status_timer = QTimer(self)
         self._status_timer.setInterval(1000)
-        self._status_timer.timeout.connect(self.refresh_status)
+        self._status_timer.timeout.connect(lambda: self.refresh_status(wait=False))
         self._wire()
 
     # ------------------------------------------------------------------ set-up
@@ -201,10 +201,14 @@ class TerminalController(QObject):
         for notice in batch:
             if isinstance(notice, Notice):
                 self.window.log.notify(notice.text, notice.level)
-        with self.market.lock:
+        if not self.market.lock.acquire(blocking=False):
+            return  # a worker is merging history: its changes wait for the next frame, the GUI does not
+        try:
             changes = self.market.take_changes()
             if changes:
                 self._apply_changes(changes)
+        finally:
+            self.market.lock.release()
 
     def _apply_changes(self, changes: Changes) -> None:
         for message in changes.messages:
@@ -366,9 +370,15 @@ class TerminalController(QObject):
         self._workers.submit(run)
 
     # ------------------------------------------------------------------ status
-    def refresh_status(self) -> None:
-        with self.market.lock:
+    def refresh_status(self, wait: bool = True) -> None:
+        """The status bar, badge and panels; ``wait=False`` (the 1 s timer) skips a round while a worker holds
+        the market."""
+        if not self.market.lock.acquire(blocking=wait):
+            return
+        try:
             self._refresh_status()
+        finally:
+            self.market.lock.release()
 
     def _refresh_status(self) -> None:
         w = self.window
