@@ -352,6 +352,8 @@ class CandleChart(ChartNavigation, QtWidgets.QWidget):
                 pane.show_time_labels(row == len(self.panes) - 1)
             for row in range(len(self.panes), len(self.panes) + 4):
                 layout.layout.setRowStretchFactor(row, 0)
+            layout.layout.activate()  # resize the panes now, while their resize signals are muted: the caller
+            # refreshes the window once, instead of once more per resized view on the next event round
         finally:
             self._laying_out = False
 
