@@ -16,9 +16,9 @@ the page sockets, which of them look like PocketOption, and whether the login su
 from __future__ import annotations
 
 import logging
-import queue
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -73,32 +73,46 @@ class HubState:
 
 
 class Subscription:
-    """A consumer's bounded queue of hub items. ``get()`` returns None on timeout or after close."""
+    """A consumer's bounded queue of hub items. ``get()`` returns None on timeout or after close.
+
+    A ``deque`` with a maximum length: ``put`` (the capture thread, every item) is one append — when the
+    consumer is behind, the oldest item falls out and is counted — and wakes the consumer only when it
+    waits for an item (a ``queue.Queue`` took two lock round trips per item)."""
 
     def __init__(self, hub: CaptureHub, maxsize: int, raw: bool) -> None:
         self._hub = hub
-        self._queue: queue.Queue[Any] = queue.Queue(maxsize=maxsize)
+        self._items: deque[Any] = deque(maxlen=maxsize)
+        self._ready = threading.Event()
         self.raw = raw
         self.dropped = 0
         self.closed = False
 
     def put(self, item: Any) -> None:
-        while True:
-            try:
-                self._queue.put_nowait(item)
-                return
-            except queue.Full:
-                try:
-                    self._queue.get_nowait()
-                    self.dropped += 1
-                except queue.Empty:
-                    pass
+        items = self._items
+        if len(items) == items.maxlen:
+            self.dropped += 1
+        items.append(item)
+        if not self._ready.is_set():
+            self._ready.set()
 
     def get(self, timeout: float | None = None) -> Any | None:
-        try:
-            return self._queue.get(timeout=timeout)
-        except queue.Empty:
-            return None
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            try:
+                return self._items.popleft()
+            except IndexError:
+                pass
+            self._ready.clear()
+            if self._items:  # an item arrived between the pop and the clear
+                continue
+            remaining = None if deadline is None else deadline - time.monotonic()
+            if remaining is not None and remaining <= 0:
+                return None
+            if not self._ready.wait(remaining) and deadline is not None and time.monotonic() >= deadline:
+                try:
+                    return self._items.popleft()
+                except IndexError:
+                    return None
 
     def close(self) -> None:
         """Stop receiving items."""
