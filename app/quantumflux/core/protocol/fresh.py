@@ -18,38 +18,73 @@ from collections.abc import Sequence
 
 from quantumflux.core.model import Tick
 
+#: Below every millisecond: ``newest.get(asset, BEFORE_ALL)`` for an asset not seen yet.
+BEFORE_ALL = float("-inf")
+
 
 class FreshTicks:
-    """Per-asset filter of repeated ticks (see the module docstring). Not thread-safe: one feeder."""
+    """Per-asset filter of repeated ticks (see the module docstring). Not thread-safe: one feeder.
 
-    __slots__ = ("_last", "duplicates")
+    State per asset: ``newest`` (the newest millisecond), ``first`` (the first price at it) and, only
+    once a second price arrives at the same millisecond, ``others`` (that millisecond and the other
+    prices at it; stale when its millisecond is not the newest). The common case, a tick of a newer
+    millisecond, is two dictionary writes and no allocation; the decoder's hot loop applies it inline
+    (``int(t * 1000.0 + 0.5) > newest.get(asset, BEFORE_ALL)`` → kept, ``newest[asset], first[asset] = …``)
+    and hands any other tick to :meth:`rest`.
+    """
+
+    __slots__ = ("newest", "first", "others", "duplicates")
 
     def __init__(self) -> None:
-        # asset -> (newest time in ms, first price at that ms, other prices at that ms or None)
-        self._last: dict[str, tuple[int, float, frozenset[float] | None]] = {}
+        self.newest: dict[str, int] = {}
+        self.first: dict[str, float] = {}
+        self.others: dict[str, tuple[int, frozenset[float]]] = {}
         self.duplicates = 0
 
     def reset(self) -> None:
         """Forget what was seen (the broker's clock offset changed: times moved)."""
-        self._last.clear()
+        self.newest.clear()
+        self.first.clear()
+        self.others.clear()
 
     def filter(self, ticks: Sequence[Tick]) -> Sequence[Tick]:
         """The fresh ticks of ``ticks`` in order; ``ticks`` itself (no copy) when all are fresh."""
-        last = self._last
-        kept: list[Tick] | None = None
-        for index, tick in enumerate(ticks):
+        newest, first = self.newest, self.first
+        seen_of = newest.get
+        for index, (asset, t, price) in enumerate(ticks):
+            millis = int(t * 1000.0 + 0.5)
+            if millis > seen_of(asset, BEFORE_ALL):  # the common case: a newer millisecond
+                newest[asset] = millis
+                first[asset] = price
+            else:
+                return self.rest(ticks, index)
+        return ticks
+
+    def rest(self, ticks: Sequence[Tick], start: int) -> list[Tick]:
+        """The fresh ticks of ``ticks`` when the caller already kept ``ticks[:start]`` as ``filter`` does.
+
+        For callers that apply the common case inline (see the class docstring) and hand over at the
+        first tick that is not of a newer millisecond.
+        """
+        newest, first, others = self.newest, self.first, self.others
+        kept = list(ticks[:start])
+        for tick in ticks[start:]:
             asset, t, price = tick
             millis = int(t * 1000.0 + 0.5)
-            seen = last.get(asset)
-            if seen is None or millis > seen[0]:
-                last[asset] = (millis, price, None)
-            elif millis == seen[0] and price != seen[1] and (seen[2] is None or price not in seen[2]):
-                last[asset] = (millis, seen[1], (seen[2] or frozenset()) | {price})
+            seen = newest.get(asset, BEFORE_ALL)
+            if millis > seen:
+                newest[asset] = millis
+                first[asset] = price
+            elif millis == seen and price != first[asset]:
+                millis_others, prices = others.get(asset, (None, frozenset()))
+                if millis_others != millis:
+                    prices = frozenset()
+                if price in prices:
+                    self.duplicates += 1
+                    continue
+                others[asset] = (millis, prices | {price})
             else:
-                if kept is None:
-                    kept = list(ticks[:index])
                 self.duplicates += 1
                 continue
-            if kept is not None:
-                kept.append(tick)
-        return ticks if kept is None else kept
+            kept.append(tick)
+        return kept
