@@ -192,13 +192,43 @@ def test_decoded_ticks_are_the_ticks_the_original_rule_keeps(seed):
     assert decoder.stats.duplicates == original.duplicates > 100
 
 
-@settings(max_examples=200, deadline=None)
-@given(st.lists(st.lists(st.tuples(st.sampled_from(["A", "B"]), st.integers(-3, 40), st.sampled_from([1.0, 2.0])),
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from([T0, 0.0, -0.01]),
+       st.lists(st.lists(st.tuples(st.sampled_from(["A", "B"]), st.integers(-30, 40), st.sampled_from([1.0, 2.0])),
                          min_size=1, max_size=4), max_size=30))
-def test_any_millisecond_pattern_keeps_what_the_original_rule_keeps(batches):
-    """Times on a 0.4 ms grid (several per millisecond, either side of each rounding edge)."""
+def test_any_millisecond_pattern_keeps_what_the_original_rule_keeps(base, batches):
+    """Times on a 0.4 ms grid (several per millisecond, either side of each rounding edge), also around
+    and below zero, where int() rounds towards zero."""
     fresh, original = FreshTicks(), OriginalRule()
     for batch in batches:
-        ticks = [Tick(asset, T0 + step * 0.0004, price) for asset, step, price in batch]
+        ticks = [Tick(asset, base + step * 0.0004, price) for asset, step, price in batch]
         assert list(fresh.filter(ticks)) == original.filter(ticks)
     assert fresh.duplicates == original.duplicates
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["A", "B"]), st.floats(-5.0, 5.0), st.sampled_from([1.0, 2.0])),
+                max_size=40), st.integers(1, 4))
+def test_any_times_keep_what_the_original_rule_keeps(rows, size):
+    fresh, original = FreshTicks(), OriginalRule()
+    ticks = [Tick(asset, t, price) for asset, t, price in rows]
+    for start in range(0, len(ticks), size):
+        batch = ticks[start:start + size]
+        assert list(fresh.filter(batch)) == original.filter(batch)
+    assert fresh.duplicates == original.duplicates
+
+
+@pytest.mark.parametrize("times, prices, kept", [
+    ([-0.0012, 0.0004], [1.0, 1.0], [True, False]),  # both in millisecond 0 (int() rounds towards zero)
+    ([-0.0012, 0.0004], [1.0, 2.0], [True, True]),  # the same millisecond, another price
+    ([-0.0026, -0.0012, 0.0004], [1.0, 1.0, 1.0], [True, True, False]),  # -2, then 0 twice
+    ([0.0004, -0.0012], [1.0, 1.0], [True, False]),
+    ([-3.0, -2.0004, -2.0001], [1.0, 1.0, 1.0], [True, True, False]),  # -2999, -1999, -1999
+])
+def test_ticks_around_and_below_zero(times, prices, kept):
+    ticks = [Tick("A", t, price) for t, price in zip(times, prices, strict=True)]
+    for size in (1, len(ticks)):
+        fresh, original = FreshTicks(), OriginalRule()
+        out = [tick for start in range(0, len(ticks), size) for tick in fresh.filter(ticks[start:start + size])]
+        assert out == [tick for tick, keep in zip(ticks, kept, strict=True) if keep]
+        assert out == original.filter(ticks)

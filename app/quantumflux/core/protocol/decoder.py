@@ -370,9 +370,9 @@ class Decoder(EventHandlers):
         seen_of = newest.get
         for tick in ticks:
             asset, t, price = tick
-            millis = int(t * 1000.0 + 0.5)
-            if millis > seen_of(asset, _BEFORE_ALL):
-                newest[asset] = millis
+            x = t * 1000.0 + 0.5
+            if x >= seen_of(asset, _BEFORE_ALL) + 1.0:
+                newest[asset] = x
                 first[asset] = price
             else:
                 ticks = fresh.rest(ticks, _index_of(ticks, tick))

@@ -18,27 +18,34 @@ from collections.abc import Sequence
 
 from quantumflux.core.model import Tick
 
-#: Below every millisecond: ``newest.get(asset, BEFORE_ALL)`` for an asset not seen yet.
-BEFORE_ALL = float("-inf")
+#: ``newest.get(asset, BEFORE_ALL)`` for an asset not seen yet: ``x >= BEFORE_ALL + 1.0`` for any x >= 0.
+BEFORE_ALL = -1.0
+_BELOW_ZERO = float("inf")  # in ``newest``: the millisecond is negative, kept in ``below_zero``
 
 
 class FreshTicks:
     """Per-asset filter of repeated ticks (see the module docstring). Not thread-safe: one feeder.
 
-    State per asset: ``newest`` (the newest millisecond), ``first`` (the first price at it) and, only
-    once a second price arrives at the same millisecond, ``others`` (that millisecond and the other
-    prices at it; stale when its millisecond is not the newest). The common case, a tick of a newer
-    millisecond, is two dictionary writes and no allocation; the decoder's hot loop applies it inline
-    (``int(t * 1000.0 + 0.5) > newest.get(asset, BEFORE_ALL)`` → kept, ``newest[asset], first[asset] = …``)
-    and hands any other tick to :meth:`rest`.
+    A tick's millisecond is ``int(x)`` with ``x = t * 1000.0 + 0.5``. State per asset: ``newest``, an
+    ``x`` whose ``int`` is the newest millisecond (the ``x`` of the tick that reached it; for a
+    negative millisecond +inf, the millisecond itself in ``below_zero``), ``first`` (the first price
+    at it) and, only once a second price arrives at the same millisecond, ``others`` (that millisecond
+    and the other prices at it; stale when its millisecond is not the newest).
+
+    The common case, a tick of a newer millisecond, is one float comparison and two dictionary
+    writes: ``x >= newest.get(asset, BEFORE_ALL) + 1.0`` can only hold when ``int(x)`` is newer (the
+    stored ``x`` is at least 0 or +inf), and for millisecond times it holds whenever it is. The
+    decoder's hot loop applies it inline (kept: ``newest[asset], first[asset] = x, price``) and hands
+    any other tick to :meth:`rest`, which decides exactly.
     """
 
-    __slots__ = ("newest", "first", "others", "duplicates")
+    __slots__ = ("newest", "first", "others", "below_zero", "duplicates")
 
     def __init__(self) -> None:
-        self.newest: dict[str, int] = {}
+        self.newest: dict[str, float] = {}
         self.first: dict[str, float] = {}
         self.others: dict[str, tuple[int, frozenset[float]]] = {}
+        self.below_zero: dict[str, int] = {}
         self.duplicates = 0
 
     def reset(self) -> None:
@@ -46,15 +53,16 @@ class FreshTicks:
         self.newest.clear()
         self.first.clear()
         self.others.clear()
+        self.below_zero.clear()
 
     def filter(self, ticks: Sequence[Tick]) -> Sequence[Tick]:
         """The fresh ticks of ``ticks`` in order; ``ticks`` itself (no copy) when all are fresh."""
         newest, first = self.newest, self.first
         seen_of = newest.get
         for index, (asset, t, price) in enumerate(ticks):
-            millis = int(t * 1000.0 + 0.5)
-            if millis > seen_of(asset, BEFORE_ALL):  # the common case: a newer millisecond
-                newest[asset] = millis
+            x = t * 1000.0 + 0.5
+            if x >= seen_of(asset, BEFORE_ALL) + 1.0:  # the common case: a newer millisecond
+                newest[asset] = x
                 first[asset] = price
             else:
                 return self.rest(ticks, index)
@@ -64,16 +72,21 @@ class FreshTicks:
         """The fresh ticks of ``ticks`` when the caller already kept ``ticks[:start]`` as ``filter`` does.
 
         For callers that apply the common case inline (see the class docstring) and hand over at the
-        first tick that is not of a newer millisecond.
+        first tick it does not keep. Decides by whole milliseconds, exactly.
         """
-        newest, first, others = self.newest, self.first, self.others
+        newest, first, others, below_zero = self.newest, self.first, self.others, self.below_zero
         kept = list(ticks[:start])
         for tick in ticks[start:]:
             asset, t, price = tick
-            millis = int(t * 1000.0 + 0.5)
-            seen = newest.get(asset, BEFORE_ALL)
-            if millis > seen:
-                newest[asset] = millis
+            x = t * 1000.0 + 0.5
+            millis = int(x)
+            stored = newest.get(asset)
+            seen = None if stored is None else below_zero[asset] if stored == _BELOW_ZERO else int(stored)
+            if seen is None or millis > seen:
+                if x >= 0.0:
+                    newest[asset] = x
+                else:
+                    newest[asset], below_zero[asset] = _BELOW_ZERO, millis
                 first[asset] = price
             elif millis == seen and price != first[asset]:
                 millis_others, prices = others.get(asset, (None, frozenset()))
