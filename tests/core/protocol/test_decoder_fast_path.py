@@ -5,6 +5,8 @@
   attributes goes the general way. Both must decode a stream identically.
 * The repeated-tick rule (fresh.py) is applied inline in the hot loop for its common case; it must keep
   exactly the ticks the rule as first written keeps (``OriginalRule`` below).
+* With orjson installed the hot path reads the binary payload with it; every test here runs with it and
+  with the stdlib scanner alone, and the general path always reads with json.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from quantumflux.core.model import Tick
+from quantumflux.core.protocol import decoder as decoder_module
 from quantumflux.core.protocol import events as ev
 from quantumflux.core.protocol.decoder import Decoder
 from quantumflux.core.protocol.framing import RawFrame, encode_event
@@ -28,6 +31,16 @@ from quantumflux.core.protocol.fresh import FreshTicks
 
 T0 = 1764000000.0
 PLACEHOLDER = '451-["updateStream",{"_placeholder":true,"num":0}]'
+_ORJSON = decoder_module._loads_bytes
+
+
+@pytest.fixture(autouse=True, params=["orjson", "stdlib"])
+def payload_reader(request, monkeypatch):
+    """Run each test with the hot path reading payloads with orjson (when installed) and without it."""
+    if request.param == "orjson" and _ORJSON is None:
+        pytest.skip("orjson is not installed")
+    monkeypatch.setattr(decoder_module, "_loads_bytes", _ORJSON if request.param == "orjson" else None)
+    return request.param
 
 
 class OriginalRule:
@@ -216,6 +229,48 @@ def test_any_times_keep_what_the_original_rule_keeps(rows, size):
         batch = ticks[start:start + size]
         assert list(fresh.filter(batch)) == original.filter(batch)
     assert fresh.duplicates == original.duplicates
+
+
+@pytest.mark.parametrize("rows", [
+    '[["EURUSD_otc",1764000001.5,18446744073709551616]]',  # an integer beyond 64 bits: a float in orjson
+    '[["EURUSD_otc",1764000001.5,9223372036854775808.0]]',  # a float price beyond the orjson limit
+    '[["EURUSD_otc",1764000001.5,-1e19],["BTCUSD_otc",1764000001.5,2.5]]',
+    '[["EURUSD_otc",1764000001.5,NaN]]', '[["EURUSD_otc",1764000001.5,Infinity]]',  # json reads these
+    '[["EURUSD_otc",1764000001.5,1e400]]',  # inf in json, an error in orjson
+    '[["EUR\\ud800",1764000001.5,1.5]]',  # a lone surrogate: json reads it, orjson does not
+    ' [["EURUSD_otc",1764000001.5,1.5]]\n', '\ufeff[["EURUSD_otc",1764000001.5,1.5]]',  # whitespace, a BOM
+    '[["EURUSD_otc",1764000001.5,1.5]] x', '[["EURUSD_otc",1764000001,1]]', '{"a":1}', '[]', '[[]]',
+    "[" * 1200 + "]" * 1200,  # deeper than orjson reads
+])
+def test_payloads_json_and_orjson_read_differently_decode_as_before(rows):
+    frames = []
+    for index in range(24):  # past the offset's early samples: the hot path
+        payload = rows if index % 3 == 2 else json.dumps([["EURUSD_otc", T0 + index, 1.0 + index]])
+        frames.append(RawFrame(T0 + index, "s", "in", 1, PLACEHOLDER))
+        frames.append(RawFrame(T0 + index, "s", "in", 2, base64.b64encode(payload.encode()).decode()))
+    fast, fast_decoder = _decode(frames, correct_offset=True)
+    general, general_decoder = _decode([OtherFrame(*frame) for frame in frames], correct_offset=True)
+    assert fast == general
+    assert fast_decoder.stats == general_decoder.stats
+
+
+def test_the_offset_is_sampled_on_the_same_frames_whichever_reads_the_payload():
+    """A payload only json reads exactly (a price beyond 64 bits) takes the careful path, which takes no
+    offset sample: the orjson route must not take one either, or a clock change is seen a frame later."""
+    frames = []
+    for index in range(600):
+        t = T0 + index * 0.25
+        broker = t + (7200.0 if index >= 40 else 0.0)  # the broker clock moves 2 h ahead and stays there
+        price = "18446744073709551616" if index % 7 == 3 else f"{1.0 + index / 1000:.5f}"
+        payload = f'[["EURUSD_otc",{broker:.3f},{price}]]'
+        frames.append(RawFrame(t, "s", "in", 1, PLACEHOLDER))
+        frames.append(RawFrame(t, "s", "in", 2, base64.b64encode(payload.encode()).decode()))
+    fast, fast_decoder = _decode(frames, correct_offset=True)
+    general, general_decoder = _decode([OtherFrame(*frame) for frame in frames], correct_offset=True)
+    changes = [event for event in fast if isinstance(event, ev.ServerOffsetMeasured)]
+    assert [event.offset for event in changes] == [7200.0]
+    assert fast == general
+    assert fast_decoder.stats == general_decoder.stats
 
 
 @pytest.mark.parametrize("times, prices, kept", [
