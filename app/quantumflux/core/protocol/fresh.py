@@ -56,7 +56,10 @@ class FreshTicks:
         self.below_zero.clear()
 
     def filter(self, ticks: Sequence[Tick]) -> Sequence[Tick]:
-        """The fresh ticks of ``ticks`` in order; ``ticks`` itself (no copy) when all are fresh."""
+        """The fresh ticks of ``ticks`` in order; ``ticks`` itself (no copy) when all are fresh.
+
+        Tick times are finite, as the decoder's always are.
+        """
         newest, first = self.newest, self.first
         seen_of = newest.get
         for index, (asset, t, price) in enumerate(ticks):
