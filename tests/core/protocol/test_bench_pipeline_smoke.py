@@ -17,5 +17,9 @@ def test_bench_pipeline_runs_and_reports_figures():
     assert "lines 3,000" in output
     for label in ("bare json.loads", "decode only", "decode + candles", "pipeline / bare parse"):
         assert label in output
+    # Each figure beside its floor (issue 18: >= 300,000 ticks/s, <= 2x the bare parse).
+    assert "floor >= 300,000 ticks/s" in output.split("decode + candles")[1].splitlines()[0]
+    assert "floor <= 2.0x" in output.split("pipeline / bare parse")[1].splitlines()[0]
+    assert ("floors: MET" in output) == (result.returncode == 0)
     ticks = int(output.split("ticks ")[1].split()[0].replace(",", ""))
     assert 3000 * 0.8 < ticks < 3000 * 1.3  # 1–3 ticks per updateStream event, ~1 per line

@@ -72,6 +72,10 @@ class _Series:
         self.clear_forming()
 
 
+#: What ``add_ticks`` finds for an asset without a series: no time is inside its (empty) forming candle.
+_NO_SERIES = _Series(CandleBuffer(capacity=1))
+
+
 def _bad_number(value: float) -> bool:
     return value != value or value in (_INF, -_INF)
 
@@ -168,10 +172,26 @@ class CandleBook:
         return candle
 
     def add_ticks(self, ticks: Iterable[Tick]) -> None:
-        """Add ticks in the order given (same result as calling :meth:`add_tick` for each)."""
-        add = self.add_tick
+        """Add ticks in the order given (same result as calling :meth:`add_tick` for each).
+
+        The loop repeats :meth:`add_tick`'s common case (a finite tick inside its asset's forming
+        candle) inline, one method call per tick cheaper; every other tick goes through ``add_tick``.
+        """
+        get, add = self._series.get, self.add_tick
         for tick in ticks:
-            add(tick)
+            asset, time, price = tick
+            series = get(asset, _NO_SERIES)
+            if series.start <= time < series.end and series.low <= price <= series.high:
+                if time >= series.last_time:
+                    series.last_time = time
+                    series.close = price
+                elif time < series.first_time:
+                    series.first_time = time
+                    series.open = price
+                series.volume += 1
+                series.live = True
+            else:
+                add(tick)
 
     # ------------------------------------------------------------------ clock
 

@@ -32,7 +32,23 @@ LOGGED_LINES = 20
 _log = logging.getLogger(__name__)
 _new_tuple = tuple.__new__
 _scan_once = json.JSONDecoder().scan_once
+_scan_string = json.decoder.scanstring  # the C string scanner the JSON decoder itself uses
 _DIRECTIONS = ("in", "out")
+#: The start of a line as RawFrame.to_json writes it, up to the data string: t (a plain JSON float),
+#: socket (a JSON string without escapes or control characters), dir, opcode.
+_HEAD = re.compile(
+    r'\{"t":((?:0|[1-9][0-9]*)\.[0-9]+),"socket":"([^"\\\x00-\x1f]*)","dir":"(in|out)","opcode":([12]),"data":"'
+)
+#: A whole line whose data has only base64 characters (no escapes, quotes or control characters).
+_PLAIN = re.compile(_HEAD.pattern + r'([A-Za-z0-9+/=]*)"\}\n?')
+_OPCODES = {"1": 1, "2": 2}
+_TAILS = frozenset({"}\n", "}"})  # what may follow the data string (the last line may lack its newline)
+#: The same t (up to the comma after it), for lines whose rest was read before.
+_TIME = re.compile(r'\{"t":((?:0|[1-9][0-9]*)\.[0-9]+)(?=,)')
+_TIME_ONLY = re.compile(r'\{"t":((?:0|[1-9][0-9]*)\.[0-9]+)')
+#: Text data up to this length is remembered by its line's rest, at most this many rests at a time.
+_REPEATED_LENGTH = 200
+_REPEATED_ENTRIES = 64
 
 
 class CaptureReader:
@@ -48,9 +64,9 @@ class CaptureReader:
             if self.path.exists():
                 raise FileNotFoundError(f"capture file is a directory or special file, not a capture: {self.path}")
             raise FileNotFoundError(f"capture file not found: {self.path}")
-        self.lines = 0
         self.frames = 0
         self.malformed: Counter[str] = Counter()
+        self._blank = 0  # blank lines read (with frames and malformed lines: the line number)
         self._log = logger or _log
         self._iterator = self._read()
 
@@ -62,47 +78,102 @@ class CaptureReader:
         return next(self._iterator)
 
     @property
+    def lines(self) -> int:
+        """Non-blank lines read so far: every one is either a frame or a malformed line."""
+        return self.frames + self.malformed_lines
+
+    @property
     def malformed_lines(self) -> int:
         return sum(self.malformed.values())
 
     def _read(self) -> Iterator[RawFrame]:
-        scan, new, frame_type = _scan_once, _new_tuple, RawFrame
+        head, time_head, scan_string = _HEAD.match, _TIME.match, _scan_string
+        opcodes, tails, new, frame_type = _OPCODES, _TAILS, _new_tuple, RawFrame
+        # Text lines with escapes whose rest (all after t) was read before: placeholders of two-frame
+        # events repeat verbatim, about every other line. rest -> (socket, dir, opcode, data).
+        repeated: dict[str, tuple[str, str, int, str]] = {}
+        last_rest, last_known = "\n\n", ("", "", 0, "")  # the last rest found there (no line ends so)
+        time_only, plain = _TIME_ONLY.fullmatch, _PLAIN.fullmatch
         # errors="replace": a line with invalid UTF-8 is read (and then rejected as a frame or
         # decoded leniently) instead of stopping the whole file.
         with self.path.open(encoding="utf-8", errors="replace", newline="\n") as handle:
-            for number, line in enumerate(handle, 1):
-                try:
-                    obj, end = scan(line, 0)
-                    if end + 1 != len(line) and line[end:].strip():
-                        raise ValueError("extra data")
-                    t, data, opcode = obj["t"], obj["data"], obj["opcode"]
-                    frame = new(frame_type, (t, obj["socket"], obj["dir"], opcode, data))
-                except (ValueError, StopIteration):
-                    if not line.strip():
-                        continue
-                    self.lines += 1
-                    self._skip(number, "not JSON")
-                    continue
-                except (KeyError, TypeError):
-                    self.lines += 1
-                    self._skip(number, "missing field")
-                    continue
-                self.lines += 1
-                if (
-                    t.__class__ is not float or not 0.0 <= t < MAX_FRAME_TIME  # also false for NaN
-                    or data.__class__ is not str or opcode.__class__ is not int
-                    or not 0 < opcode < 3 or frame.dir not in _DIRECTIONS or frame.socket.__class__ is not str
-                ):
-                    frame = self._checked(number, frame)
-                    if frame is None:
-                        continue
-                self.frames += 1
-                yield frame
+            for line in handle:
+                # Fast paths: the exact layout RawFrame.to_json writes, read with regex matches and the
+                # JSON string scanner; the values are the ones json gives. Any other line is parsed whole.
+                if "\\" in line:
+                    if line.endswith(last_rest):  # the same rest as the last repeated line: check t only
+                        match = time_only(line, 0, len(line) - len(last_rest))
+                        known = last_known
+                    else:
+                        match = time_head(line)
+                        known = None if match is None else repeated.get(line[match.end():])
+                        if known is not None:
+                            last_rest, last_known = line[match.end():], known
+                    if match is not None and known is not None:
+                        t = float(match[1])
+                        if t < MAX_FRAME_TIME:
+                            self.frames += 1
+                            yield new(frame_type, (t,) + known)
+                            continue
+                else:  # binary frames: data of base64 characters only, the whole line in one match
+                    match = plain(line)
+                    if match is not None:
+                        t, socket, direction, code, data = match.groups()
+                        t = float(t)
+                        if t < MAX_FRAME_TIME:
+                            self.frames += 1
+                            yield new(frame_type, (t, socket, direction, opcodes[code], data))
+                            continue
+                match = head(line)
+                if match is not None:
+                    try:
+                        data, end = scan_string(line, match.end(), True)
+                    except ValueError:
+                        pass
+                    else:
+                        if line[end:] in tails:
+                            t, socket, direction, code = match.groups()
+                            t, opcode = float(t), opcodes[code]
+                            if opcode == 1 and "\\" in line and len(data) <= _REPEATED_LENGTH:
+                                if len(repeated) >= _REPEATED_ENTRIES:
+                                    repeated.clear()
+                                repeated[line[line.index(",", 5):]] = (socket, direction, opcode, data)
+                            if t < MAX_FRAME_TIME:
+                                self.frames += 1
+                                yield new(frame_type, (t, socket, direction, opcode, data))
+                                continue
+                frame = self._parse(self.frames + self.malformed_lines + self._blank + 1, line)
+                if frame is not None:
+                    self.frames += 1
+                    yield frame
         if self.malformed:
             self._log.warning(
                 "%s: %d malformed line(s) skipped (%s)", self.path, self.malformed_lines,
                 ", ".join(f"{reason}: {count}" for reason, count in self.malformed.items()),
             )
+
+    def _parse(self, number: int, line: str) -> RawFrame | None:
+        """One line parsed as a whole JSON object and checked; None (counted, unless blank) if unusable."""
+        try:
+            obj, end = _scan_once(line, 0)
+            if end + 1 != len(line) and line[end:].strip():
+                raise ValueError("extra data")
+            t, data, opcode = obj["t"], obj["data"], obj["opcode"]
+            frame = _new_tuple(RawFrame, (t, obj["socket"], obj["dir"], opcode, data))
+        except (ValueError, StopIteration):
+            if not line.strip():
+                self._blank += 1
+                return None
+            return self._skip(number, "not JSON")
+        except (KeyError, TypeError):
+            return self._skip(number, "missing field")
+        if (
+            t.__class__ is not float or not 0.0 <= t < MAX_FRAME_TIME  # also false for NaN
+            or data.__class__ is not str or opcode.__class__ is not int
+            or not 0 < opcode < 3 or frame.dir not in _DIRECTIONS or frame.socket.__class__ is not str
+        ):
+            return self._checked(number, frame)
+        return frame
 
     def _checked(self, number: int, frame: RawFrame) -> RawFrame | None:
         """Slow path: validate and normalise one frame's field types; None (counted) if unusable."""

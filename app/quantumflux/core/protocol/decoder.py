@@ -38,13 +38,25 @@ from quantumflux.core.protocol.events import (
     TicksReceived,
 )
 from quantumflux.core.protocol.framing import PLACEHOLDER, FrameError, RawFrame, fast_loads, parse_text
+from quantumflux.core.protocol.fresh import BEFORE_ALL as _BEFORE_ALL
 from quantumflux.core.protocol.fresh import FreshTicks
 from quantumflux.core.protocol.handlers import _INF, _MS, SAMPLE_EVERY, EventHandlers, _new_tuple
 from quantumflux.core.protocol.offset import OffsetTracker
 from quantumflux.core.protocol.shapes import classify, shift_times, substitute_placeholders
 from quantumflux.core.protocol.stats import DecoderStats, RateLimitedLog, bounded_key
 
+try:  # optional: a C JSON parser about twice as fast on the hot updateStream payload (docs/protocol.md)
+    from orjson import loads as _loads_bytes
+except ImportError:  # pragma: no cover - the stdlib scanner then reads it, to the same events
+    _loads_bytes = None
+
 _scan_once = json.JSONDecoder().scan_once
+#: On the orjson route a price must be below this: larger integers are floats there, ints in json.
+_ORJSON_LIMIT = 2.0**63
+_new_object = object.__new__
+_set_time = TicksReceived.t_recv.__set__  # type: ignore[attr-defined]
+_set_socket = TicksReceived.socket.__set__  # type: ignore[attr-defined]
+_set_ticks = TicksReceived.ticks.__set__  # type: ignore[attr-defined]
 _STREAM_PREFIX = '42["updateStream",'
 #: Receive-time seconds that timestamped events wait for the offset before they go out uncorrected.
 HOLD_SECONDS = 5.0
@@ -165,31 +177,67 @@ class Decoder(EventHandlers):
         try:
             if self._held and frame.t - self._held_since >= HOLD_SECONDS:
                 return self._feed_after_hold(frame)
-            if frame.opcode == 2:
-                return self._binary(frame)
-            if frame.opcode != 1 or frame.data.__class__ is not str:
-                raise _Malformed("unknown opcode or data type")
-            name = self._placeholder_text.get(frame.data)
-            if name is not None:  # the common two-frame placeholder, seen verbatim before
-                pending = self._pending_out if frame.dir == "out" else self._pending_in
-                if frame.socket in pending:
-                    self._malformed("placeholder without binary frame", frame)
-                pending[frame.socket] = name
-                return []
-            if frame.data.startswith(_STREAM_PREFIX) and frame.dir != "out":  # single-frame updateStream
-                data = frame.data
-                try:
-                    message, end = _scan_once(data, 2)
-                except StopIteration:
-                    end = -1
-                if end == len(data) and len(message) == 2:
-                    return self._stream_fast(frame, message[1])
-            return self._counted(self._text(frame))
+            if frame.__class__ is RawFrame:
+                # The two frames of nearly all traffic, incoming: the placeholder of a two-frame event
+                # seen verbatim before, and the binary attachment of a pending ``updateStream``.
+                t_recv, socket, direction, opcode, data = frame
+                if direction != "out":
+                    if opcode == 2:
+                        pending = self._pending_in.pop(socket, None)
+                        if pending != "updateStream":
+                            return self._binary_paired(frame, False, pending)
+                        if _loads_bytes is not None:
+                            try:
+                                payload = _loads_bytes(a2b_base64(data))
+                            except (ValueError, TypeError):
+                                return self._binary_paired(frame, False, pending)  # json says what is wrong
+                            return self._stream_fast(frame, payload, t_recv, socket, _ORJSON_LIMIT)
+                        try:
+                            text = a2b_base64(data).decode()
+                            payload, end = _scan_once(text, 0)
+                        except (ValueError, TypeError, StopIteration):
+                            pass
+                        else:
+                            if end == len(text):
+                                return self._stream_fast(frame, payload, t_recv, socket)
+                        return self._binary_paired(frame, False, pending)
+                    if opcode == 1 and data.__class__ is str:
+                        name = self._placeholder_text.get(data)
+                        if name is not None:
+                            pending_in = self._pending_in
+                            if socket in pending_in:
+                                self._malformed("placeholder without binary frame", frame)
+                            pending_in[socket] = name
+                            return []
+            return self._feed_other(frame)
         except _Malformed as exc:
             self._malformed(str(exc), frame)
         except Exception as exc:  # the boundary: nothing escapes the decoder
             self._malformed(f"unexpected {type(exc).__name__}", frame)
         return []
+
+    def _feed_other(self, frame: RawFrame) -> list[Event]:
+        """``feed`` for every frame but the two common incoming shapes (raises ``_Malformed``)."""
+        if frame.opcode == 2:
+            return self._binary(frame)
+        if frame.opcode != 1 or frame.data.__class__ is not str:
+            raise _Malformed("unknown opcode or data type")
+        name = self._placeholder_text.get(frame.data)
+        if name is not None:  # the common two-frame placeholder, seen verbatim before
+            pending = self._pending_out if frame.dir == "out" else self._pending_in
+            if frame.socket in pending:
+                self._malformed("placeholder without binary frame", frame)
+            pending[frame.socket] = name
+            return []
+        if frame.data.startswith(_STREAM_PREFIX) and frame.dir != "out":  # single-frame updateStream
+            data = frame.data
+            try:
+                message, end = _scan_once(data, 2)
+            except StopIteration:
+                end = -1
+            if end == len(data) and len(message) == 2:
+                return self._stream_fast(frame, message[1], frame.t, frame.socket)
+        return self._counted(self._text(frame))
 
     def _feed_after_hold(self, frame: RawFrame) -> list[Event]:
         """Held events waited long enough: release them uncorrected, then decode the frame."""
@@ -262,6 +310,10 @@ class Decoder(EventHandlers):
         """Binary frames (counted here): ``updateStream`` straight to the fast path, the rest dispatched."""
         outgoing = frame.dir == "out"
         pending = (self._pending_out if outgoing else self._pending_in).pop(frame.socket, None)
+        return self._binary_paired(frame, outgoing, pending)
+
+    def _binary_paired(self, frame: RawFrame, outgoing: bool, pending: Any) -> list[Event]:
+        """A binary frame whose pending placeholder (or None) was taken: decode it and route it."""
         try:
             data = a2b_base64(frame.data).decode()
             try:
@@ -273,7 +325,7 @@ class Decoder(EventHandlers):
         except (ValueError, Base64Error, TypeError):
             raise _Malformed("binary payload is not base64 JSON") from None
         if pending == "updateStream" and not outgoing:
-            return self._stream_fast(frame, payload)
+            return self._stream_fast(frame, payload, frame.t, frame.socket)
         return self._counted(self._binary_event(frame, outgoing, pending, payload))
 
     def _binary_event(self, frame: RawFrame, outgoing: bool, pending: Any, payload: Any) -> list[Event]:
@@ -293,45 +345,72 @@ class Decoder(EventHandlers):
         return self._dispatch(frame, outgoing, name, substitute_placeholders(template, attachments))
 
     def _stream_fast(
-        self, frame: RawFrame, payload: Any, *, new: Callable[..., Any] = _new_tuple, tick: type = Tick,
-        kind: type = type, text: type = str, real: type = float, high: float = _MS, inf: float = _INF,
+        self, frame: RawFrame, payload: Any, t_recv: float, socket: str, limit: float = _INF,
     ) -> list[Event]:
         """``updateStream`` payload → TicksReceived (counted here). The hot path of the whole terminal.
 
         Well-formed rows (str, float, float; finite; seconds) are turned into ticks in one loop; anything
-        else, and the first samples of the offset, go through the careful ``_stream_checked``. The
-        keyword defaults bind globals as locals for the loop; callers never pass them.
+        else, and the first samples of the offset, go through the careful ``_stream_checked``.
+        ``t_recv`` and ``socket`` are the frame's. (No keyword-only defaults here: Python looks each one
+        up in a dict on every call.)
+
+        A payload orjson read (``limit`` finite) is used only when every row is well formed with prices
+        below ``limit``: then it equals what json reads. Otherwise the binary frame is read again with
+        json and takes the path it always took.
         """
-        tracker = self._tracker
         if payload.__class__ is not list:
             raise _Malformed("updateStream: payload is not a list")
+        tracker = self._tracker
         if not tracker.settled:
+            if limit != _INF:
+                return self._binary_paired(frame, False, "updateStream")
             return self._counted(self._stream_checked(frame, payload))
-        offset = tracker.offset
+        offset, low = tracker.offset, -limit
         ticks: list[Tick] = []
         append = ticks.append
         try:
             for asset, t, price in payload:
-                if kind(asset) is not text or kind(t) is not real or kind(price) is not real:
+                if asset.__class__ is not str or t.__class__ is not float or price.__class__ is not float:
                     raise ValueError
-                if not (0.0 < t < high and -inf < price < inf):  # also false for NaN
+                if not (0.0 < t < _MS and low < price < limit):  # also false for NaN
                     raise ValueError
-                append(new(tick, (asset, t - offset, price)))
+                append(_new_tuple(Tick, (asset, t - offset, price)))
         except (ValueError, TypeError):
+            if limit != _INF:
+                return self._binary_paired(frame, False, "updateStream")
             return self._counted(self._stream_checked(frame, payload))
         if not ticks:
             return []
         self._since_sample += 1
         if self._since_sample >= SAMPLE_EVERY:
             self._since_sample = 0
-            if tracker.observe(ticks[0][1] + offset, frame.t):
+            if tracker.observe(ticks[0][1] + offset, t_recv):
                 return self._counted(self._offset_changed(frame) + self._stream_checked(frame, payload))
-        ticks = self._fresh.filter(ticks)
-        if not ticks:
-            return []
+        # The repeated-tick rule (fresh.py), its common case inline: a newer millisecond than the
+        # asset's newest. From the first other tick on, FreshTicks.rest decides.
+        fresh = self._fresh
+        newest, first = fresh.newest, fresh.first
+        seen_of = newest.get
+        for tick in ticks:
+            asset, t, price = tick
+            x = t * 1000.0 + 0.5
+            if x >= seen_of(asset, _BEFORE_ALL) + 1.0:
+                newest[asset] = x
+                first[asset] = price
+            else:
+                ticks = fresh.rest(ticks, _index_of(ticks, tick))
+                if not ticks:
+                    return []
+                break
         self._ticks += len(ticks)
         self._fast_tick_events += 1
-        return [_ticks_received(frame.t, frame.socket, tuple(ticks))]
+        # TicksReceived(t_recv, socket, ticks) without the frozen dataclass __init__'s three
+        # object.__setattr__ calls: the same object, about 40 % cheaper.
+        event = _new_object(TicksReceived)
+        _set_time(event, t_recv)
+        _set_socket(event, socket)
+        _set_ticks(event, tuple(ticks))
+        return [event]
 
     def _dispatch(self, frame: RawFrame, outgoing: bool, name: str, payload: Any) -> list[Event]:
         handler = (self._outgoing if outgoing else self._incoming).get(name)
@@ -396,19 +475,9 @@ class Decoder(EventHandlers):
         return []
 
 
-def _ticks_received(
-    t_recv: float, socket: str, ticks: tuple[Tick, ...], *, new: Callable[..., Any] = object.__new__,
-    cls: type = TicksReceived, set_time: Callable[..., None] = TicksReceived.t_recv.__set__,  # type: ignore[attr-defined]
-    set_socket: Callable[..., None] = TicksReceived.socket.__set__,  # type: ignore[attr-defined]
-    set_ticks: Callable[..., None] = TicksReceived.ticks.__set__,  # type: ignore[attr-defined]
-) -> TicksReceived:
-    """``TicksReceived(t_recv, socket, ticks)`` without the frozen dataclass ``__init__``'s three
-    ``object.__setattr__`` calls (the same object, about 40 % cheaper on the hot path)."""
-    event = new(cls)
-    set_time(event, t_recv)
-    set_socket(event, socket)
-    set_ticks(event, ticks)
-    return event
+def _index_of(items: list[Any], item: Any) -> int:
+    """Position of ``item`` itself (not of an equal one) in ``items``."""
+    return next(index for index, each in enumerate(items) if each is item)
 
 
 def _reason(exc: Exception) -> str:
