@@ -309,6 +309,7 @@ class TerminalController(QObject):
         else:
             view = self.market.read(lambda state: state.open_view(self.asset, self.timeframe))
         arrays = view.arrays()
+        view.take_closed()  # already in ``arrays``: the chart appends only candles that close after this
         chart = self.window.chart
         chart.set_timeframe(self.timeframe)
         chart.set_data(arrays.time, arrays.open, arrays.high, arrays.low, arrays.close, arrays.volume)
