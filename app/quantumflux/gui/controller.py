@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QWidget
 
 from quantumflux.core.model import Asset, Direction, Timeframe
 from quantumflux.core.source import SourceState
@@ -29,6 +30,38 @@ log = logging.getLogger(__name__)
 TradeHandler = Callable[[str, Direction, float, int], str]
 #: (asset, period seconds) -> None; switches the broker page (worker thread).
 PageSwitcher = Callable[[str, int], None]
+#: Seconds the page may take to show an asset the terminal switched it to; until it does (or this passes),
+#: the page's reports are not followed (they are the steps of that switch, not the user's choice).
+PAGE_SWITCH_GRACE = 10.0
+
+
+class AfterPaint(QObject):
+    """Runs a call once ``widget`` has painted (or after ``fallback_ms``, e.g. when the window is hidden)."""
+
+    def __init__(self, widget: QWidget, *, fallback_ms: int = 250, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._widget = widget
+        self._then: Callable[[], None] | None = None
+        self._fallback = QTimer(self, singleShot=True, interval=fallback_ms)
+        self._fallback.timeout.connect(self._run)
+        widget.installEventFilter(self)
+
+    def arm(self, then: Callable[[], None]) -> None:
+        """Call ``then`` after the widget's next paint (a call armed before and not yet run is run first)."""
+        self._run()
+        self._then = then
+        self._fallback.start()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if self._then is not None and watched is self._widget and event.type() == QEvent.Type.Paint:
+            QTimer.singleShot(0, self._run)  # queued: runs when this paint has finished
+        return False
+
+    def _run(self) -> None:
+        self._fallback.stop()
+        then, self._then = self._then, None
+        if then is not None:
+            then()
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,8 +105,12 @@ class TerminalController(QObject):
         self._workers = ThreadPoolExecutor(max_workers=2, thread_name_prefix="qf-gui-worker")
         self.asset: str | None = None
         self.timeframe = 60
+        #: The page switch this terminal asked for and until when the page's reports are echoes of the way there.
+        self._page_target: tuple[str, int] | None = None
+        self._page_target_until = 0.0
         self._indicator_ids: dict[str, int] = {}
         self.pump = EventPump(self._on_events, parent=self, always=True)
+        self._after_paint = AfterPaint(window.chart.graphics.viewport(), parent=self)
         self._change_handlers: tuple[tuple[str, Callable[[], None]], ...] = (
             ("assets", self._refresh_assets), ("balance", self._show_balance), ("deals", self._show_deals),
             ("page_choice", self._follow_page))
@@ -236,6 +273,14 @@ class TerminalController(QObject):
         choice, w = self.state.page_choice, self.window
         if choice is None or not w.follow_browser.isChecked():
             return
+        if self._page_target is not None:
+            # The page is on its way to what this terminal asked for: on the way it reports the new asset at
+            # its old period (and the like). Following those would flip the user's choice back and forth.
+            arrived = (choice.asset, choice.period) == self._page_target
+            if arrived or self._clock() > self._page_target_until:
+                self._page_target = None
+            if arrived or self._page_target is not None:
+                return
         if choice.asset != self.asset:
             self.select_asset(choice.asset, from_page=True)
         if choice.period != self.timeframe and choice.period in w.timeframes.buttons:
@@ -263,10 +308,15 @@ class TerminalController(QObject):
 
     def select_asset(self, symbol: str, *, from_page: bool = False) -> None:
         self.window.assets.select(symbol, emit=False)
+        # The asset's stored history is read on a worker once it is shown; that read waits until the chart has
+        # painted what is already here (broker history, live ticks), so the two do not share the GIL.
+        self.market.hold_reads()
+        self._after_paint.arm(self.market.resume_reads)
         with self.market.lock:
             self._show_asset(symbol)
         if (not from_page and self._page_switcher is not None and self.window.follow_browser.isChecked()
                 and self.state.connected):  # only a page with a live broker socket can be switched
+            self._page_target, self._page_target_until = (symbol, self.timeframe), self._clock() + PAGE_SWITCH_GRACE
             self._workers.submit(self._switch_page, symbol, self.timeframe)
 
     def _on_asset_selected(self, symbol: str) -> None:

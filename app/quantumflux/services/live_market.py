@@ -9,6 +9,11 @@ accumulates until a consumer that looks less often (the terminal's frame timer) 
 :class:`~quantumflux.services.market_state.StoredHistoryLoaded` event, so neither the capture
 nor the GUI thread ever waits for the disk; a reader that needs it now (an API request, a
 strategy's warm-up) waits for that one read with :meth:`ensure_stored`.
+
+A read costs tens of milliseconds of Python and C time that holds the GIL. The terminal asks for it the moment
+the user switches to an asset, just when it draws that asset for the first time: the two would share one
+interpreter and each would wait for the other. :meth:`hold_reads` makes reads wait until
+:meth:`resume_reads` (the terminal calls it once the new asset is painted) or :attr:`HOLD_LIMIT` seconds.
 """
 
 from __future__ import annotations
@@ -29,6 +34,9 @@ T = TypeVar("T")
 class LiveMarket:
     """One :class:`MarketState` behind one lock, fed from any thread (see the module docstring)."""
 
+    #: Longest a held stored read waits for :meth:`resume_reads` (seconds).
+    HOLD_LIMIT = 0.5
+
     def __init__(self, state: MarketState) -> None:
         self.state = state
         self.lock = threading.RLock()
@@ -36,6 +44,8 @@ class LiveMarket:
         self._reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="qf-history-reader")
         self._reads: dict[str, Future[None]] = {}
         self._closed = False
+        self._reads_open = threading.Event()
+        self._reads_open.set()
 
     # ------------------------------------------------------------------ writes
     def apply(self, events: Iterable[object]) -> Changes:
@@ -101,12 +111,22 @@ class LiveMarket:
                 return
             self._reads[asset] = self._reader.submit(self._read_stored, asset)
 
+    def hold_reads(self) -> None:
+        """Stored reads started from now wait for :meth:`resume_reads` (at most :attr:`HOLD_LIMIT` s)."""
+        self._reads_open.clear()
+
+    def resume_reads(self) -> None:
+        """Let held and later stored reads go."""
+        self._reads_open.set()
+
     def _read_stored(self, asset: str) -> None:
+        self._reads_open.wait(self.HOLD_LIMIT)
         self.apply((self.state.read_stored(asset),))  # read without the lock; merged under it
 
     def close(self) -> None:
         """Stop the reader (reads in flight finish; queued ones are dropped)."""
         with self.lock:
             self._closed = True
+        self._reads_open.set()
         self._reader.shutdown(wait=True, cancel_futures=True)
 
