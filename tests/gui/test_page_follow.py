@@ -32,6 +32,7 @@ def test_the_page_on_its_way_to_a_switch_does_not_flip_the_users_timeframe(qtbot
         controller._on_events([SocketOpened(now[0], "s1", "wss://demo-api-eu.po.market/socket.io/", True)])
         assert window.follow_browser.isChecked() and controller.state.connected
         controller.select_asset("EURUSD_otc")
+        qtbot.waitUntil(lambda: ("EURUSD_otc", 60) in asked, timeout=5000)  # after the chart's paint (or 250 ms)
         page_reports("EURUSD_otc", 60)
         controller._on_timeframe_changed(5)  # the user's timeframe; the page stays at 60 s
 
@@ -55,5 +56,12 @@ def test_the_page_on_its_way_to_a_switch_does_not_flip_the_users_timeframe(qtbot
         page_reports("EURUSD_otc", 30)
         assert (controller.asset, controller.timeframe) == ("EURUSD_otc", 30)
         assert len(asked) == 3  # each user switch drove the page once; following the page drove it never
+
+        # Switches faster than the chart paints: only the last one drives the page.
+        controller.select_asset("#AAPL_otc")
+        controller.select_asset("BTCUSD_otc")
+        qtbot.waitUntil(lambda: len(asked) == 4, timeout=5000)
+        qtbot.wait(300)
+        assert asked[3:] == [("BTCUSD_otc", 30)]
     finally:
         market.close()

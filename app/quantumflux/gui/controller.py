@@ -308,16 +308,24 @@ class TerminalController(QObject):
 
     def select_asset(self, symbol: str, *, from_page: bool = False) -> None:
         self.window.assets.select(symbol, emit=False)
-        # The asset's stored history is read on a worker once it is shown; that read waits until the chart has
-        # painted what is already here (broker history, live ticks), so the two do not share the GIL.
+        # The asset's stored history is read on a worker once it is shown, and the page is switched by a worker
+        # driving the browser; both wait until the chart has painted what is already here (broker history, live
+        # ticks), so that first paint does not share the GIL (and the 2 cores) with them.
         self.market.hold_reads()
-        self._after_paint.arm(self.market.resume_reads)
         with self.market.lock:
             self._show_asset(symbol)
-        if (not from_page and self._page_switcher is not None and self.window.follow_browser.isChecked()
-                and self.state.connected):  # only a page with a live broker socket can be switched
-            self._page_target, self._page_target_until = (symbol, self.timeframe), self._clock() + PAGE_SWITCH_GRACE
-            self._workers.submit(self._switch_page, symbol, self.timeframe)
+        target = (symbol, self.timeframe)
+        switch_page = (not from_page and self._page_switcher is not None and self.window.follow_browser.isChecked()
+                       and self.state.connected)  # only a page with a live broker socket can be switched
+        if switch_page:
+            self._page_target, self._page_target_until = target, self._clock() + PAGE_SWITCH_GRACE
+
+        def after_paint() -> None:
+            self.market.resume_reads()
+            if switch_page and self._page_target == target:  # not overtaken by a later switch
+                self._workers.submit(self._switch_page, *target)
+
+        self._after_paint.arm(after_paint)
 
     def _on_asset_selected(self, symbol: str) -> None:
         self.select_asset(symbol)
